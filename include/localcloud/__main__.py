@@ -1,0 +1,3 @@
+from localcloud.serve import main
+
+raise SystemExit(main())
