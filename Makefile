@@ -39,14 +39,14 @@ demo: airflow-db
 	$(BIN)/python -m tablestore_demo
 
 up: airflow-db
-	$(BIN)/python -m localcloud.airflow_up
+	$(BIN)/python -m devstack.up
 
 bench: venv
 	$(BIN)/python -m bench
 
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
 proto: venv
-	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. tablestore_channels/tablestore/ots_stream.proto
+	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. tablestore_channels/tablestore/ots_api.proto
 
 # Re-resolve requirements.lock after editing requirements.txt.
 lock: venv

@@ -1,0 +1,12 @@
+# Image for the CeleryExecutor stack of docker-compose.yaml: the official Airflow image of the
+# version in requirements.lock, plus the exact locked dependency set and this project's package.
+FROM apache/airflow:3.3.2-python3.11
+
+COPY --chown=airflow:root requirements.lock /opt/tablestore-channels/requirements.lock
+RUN pip install --no-cache-dir -r /opt/tablestore-channels/requirements.lock
+
+COPY --chown=airflow:root pyproject.toml README.md /opt/tablestore-channels/
+COPY --chown=airflow:root plugins /opt/tablestore-channels/plugins
+COPY --chown=airflow:root include /opt/tablestore-channels/include
+# Installed (not only mounted) so Airflow registers the `tablestore` connection type.
+RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/tablestore-channels

@@ -1,0 +1,41 @@
+"""Airflow connections for the local cloud servers, in the same shapes as for the real cloud
+(only host/endpoint and keys differ), so the channels run unchanged against either."""
+
+from __future__ import annotations
+
+import json
+
+TABLESTORE_CONN_ID = "tablestore_default"
+OSS_CONN_ID = "oss_default"
+MAXCOMPUTE_CONN_ID = "maxcompute_default"
+
+
+def airflow_connections(endpoints: dict) -> dict[str, dict]:
+    """Connection id -> connection JSON (as ``AIRFLOW_CONN_<ID>`` and ``airflow connections
+    import`` take it) for the servers in a localcloud endpoints file."""
+    conns: dict[str, dict] = {}
+    if ts := endpoints.get("tablestore"):
+        conns[TABLESTORE_CONN_ID] = {
+            "conn_type": "tablestore", "host": ts["endpoint"], "login": ts["access_key_id"],
+            "password": ts["access_key_secret"], "extra": {"instance_name": ts["instance"]},
+        }
+    if oss := endpoints.get("oss"):
+        conns[OSS_CONN_ID] = {
+            "conn_type": "oss", "schema": oss["bucket"],
+            "extra": {"auth_type": "AK", "access_key_id": oss["access_key_id"],
+                      "access_key_secret": oss["access_key_secret"], "region": oss["region"],
+                      "endpoint": oss["endpoint"]},
+        }
+    if mc := endpoints.get("maxcompute"):
+        conns[MAXCOMPUTE_CONN_ID] = {
+            "conn_type": "maxcompute",
+            "extra": {"access_key_id": mc["access_key_id"], "access_key_secret": mc["access_key_secret"],
+                      "project": mc["project"], "endpoint": mc["endpoint"]},
+        }
+    return conns
+
+
+def as_environment(endpoints: dict) -> dict[str, str]:
+    """The connections as ``AIRFLOW_CONN_<ID>`` environment variables."""
+    return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)
+            for conn_id, conn in airflow_connections(endpoints).items()}
