@@ -1,0 +1,130 @@
+"""The HTTP side of the OSS server: turn a request into an :class:`OssRequest`, route it, apply
+faults and signatures, run the operation and write its reply or error the way OSS does
+(``x-oss-request-id`` on every answer, XML errors, ``x-oss-err`` on bodiless HEAD errors, object
+bytes sent with ``sendfile``)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import uuid
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from localcloud.faults import FaultRule
+from localcloud.httpserver import BaseHandler
+from localcloud.oss import auth, routes, xml
+from localcloud.oss.errors import OssError
+from localcloud.oss.request import Body, OssRequest, Reply, parse_query, split_path
+
+if TYPE_CHECKING:
+    from localcloud.oss.service import OssService
+
+log = logging.getLogger("localcloud.oss")
+
+# A failed request's unread body is drained so the connection stays usable; beyond this much the
+# connection is closed instead.
+MAX_DRAIN = 64 << 20
+
+
+def _fault_error(rule: FaultRule) -> OssError:
+    if rule.kind == "status":
+        return OssError.for_status(int(rule.status or 500), rule.code)
+    return OssError(rule.code or "InternalError", status=rule.status)
+
+
+class OssHandler(BaseHandler):
+    """Request handler of the local OSS server."""
+
+    def version_string(self) -> str:
+        return "AliyunOSS"
+
+    def dispatch(self) -> None:
+        service: OssService = self.server.service
+        target = urlsplit(self.path)
+        bucket, key = split_path(target.path)
+        request = OssRequest(self.command, bucket, key, parse_query(target.query), self.headers,
+                             Body(self.rfile, self.headers, self.iter_chunks), uuid.uuid4().hex[:24].upper())
+        try:
+            route = routes.resolve(request)
+            rule = self.take_fault(route.op)
+            if rule is not None:
+                if rule.kind == "reset":
+                    return
+                raise _fault_error(rule)
+            auth.verify(request, service.settings)
+            reply = route.call(service, request)
+        except OssError as error:
+            self._send_error(request, error)
+            return
+        except ConnectionError:
+            self.close_connection = True
+            return
+        except Exception:
+            log.exception("OSS %s %s failed", self.command, self.path)
+            self._send_error(request, OssError("InternalError"))
+            return
+        self._send_reply(request, reply)
+
+    # --- answers -------------------------------------------------------------------------------
+    def _finish_body(self, request: OssRequest, headers: dict[str, str]) -> None:
+        if request.body.remaining > MAX_DRAIN:
+            self.close_connection = True
+            headers["Connection"] = "close"
+        else:
+            request.body.drain()
+
+    def _start(self, request: OssRequest, status: int, headers: dict[str, str], length: int) -> None:
+        self.send_response(status)
+        self.send_header("x-oss-request-id", request.request_id)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send_error(self, request: OssRequest, error: OssError) -> None:
+        headers = dict(error.headers)
+        self._finish_body(request, headers)
+        body = b""
+        if error.status != 304:
+            body = xml.render("Error", [
+                ("Code", error.code), ("Message", error.message), ("RequestId", request.request_id),
+                ("HostId", request.header("Host")), *error.fields.items()])
+            headers["Content-Type"] = "application/xml"
+            if self.command == "HEAD":  # no body: the SDKs read the error from this header
+                headers["x-oss-err"] = base64.b64encode(body).decode()
+        self._start(request, error.status, headers, len(body))
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_reply(self, request: OssRequest, reply: Reply) -> None:
+        headers = dict(reply.headers)
+        self._finish_body(request, headers)
+        try:
+            if reply.files:
+                length = sum(count for _, _, count in reply.ranges)
+            else:
+                length = len(reply.body) if reply.length is None else reply.length
+            self._start(request, reply.status, headers, length)
+            if self.command == "HEAD" or reply.status in (204, 304):
+                return
+            if reply.body:
+                self.wfile.write(reply.body)
+            for index, offset, count in reply.ranges:
+                self._send_file(reply.files[index].fileno(), offset, count)
+        except OSError:  # the client went away mid-answer
+            self.close_connection = True
+        finally:
+            for handle in reply.files:
+                handle.close()
+
+    def _send_file(self, fd: int, offset: int, count: int) -> None:
+        out = self.connection.fileno()
+        while count:
+            sent = os.sendfile(out, fd, offset, count)
+            if not sent:
+                raise ConnectionError("sendfile sent nothing")
+            offset += sent
+            count -= sent

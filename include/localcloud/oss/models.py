@@ -1,0 +1,89 @@
+"""The state the OSS server keeps: buckets, objects, multipart uploads and their parts.
+
+Plain records, saved as JSON sidecars by :mod:`localcloud.oss.store`. An object's bytes are a list
+of immutable segment files: one for a PUT, one per part for a multipart object (completing links
+the part files instead of copying them), one per append (merged when they grow numerous).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+NORMAL, APPENDABLE, MULTIPART = "Normal", "Appendable", "Multipart"
+STORAGE_CLASS = "Standard"
+
+
+@dataclass
+class Bucket:
+    name: str
+    created: float
+    storage_class: str = STORAGE_CLASS
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What a writer sets on an object besides its bytes."""
+
+    content_type: str = "application/octet-stream"
+    http_headers: dict[str, str] = field(default_factory=dict)  # Cache-Control, Content-Disposition, ...
+    user_meta: dict[str, str] = field(default_factory=dict)     # x-oss-meta-* (lower-case names)
+
+
+@dataclass(frozen=True)
+class Segment:
+    file: str   # name inside the object's folder
+    size: int
+
+
+@dataclass
+class ObjectMeta:
+    key: str
+    size: int
+    etag: str          # upper-case hex, unquoted; "<hex>-<parts>" for multipart objects
+    crc64: int
+    last_modified: float
+    object_type: str
+    attributes: Attributes
+    segments: list[Segment]
+    content_md5: str | None = None   # base64, for objects written in one piece
+    upload_id: str | None = None     # the upload a multipart object was completed from
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ObjectMeta:
+        data = dict(data)
+        data["attributes"] = Attributes(**data["attributes"])
+        data["segments"] = [Segment(**s) for s in data["segments"]]
+        return cls(**data)
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: float
+    attributes: Attributes
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Upload:
+        return cls(**{**data, "attributes": Attributes(**data["attributes"])})
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int
+    size: int
+    etag: str
+    crc64: int
+    last_modified: float
+    file: str   # name inside the upload's folder
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)

@@ -1,0 +1,135 @@
+"""Multipart upload operations: initiate, upload part, list parts, complete, abort, list uploads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from localcloud.oss import listing, xml
+from localcloud.oss.errors import OssError, invalid_argument
+from localcloud.oss.object_api import receive, written
+from localcloud.oss.protocol import (attributes, encode, encoding, etag, forbid_overwrite, int_argument, iso8601,
+                                     object_key)
+from localcloud.oss.request import OssRequest, Reply
+
+if TYPE_CHECKING:
+    from localcloud.oss.models import Upload
+    from localcloud.oss.service import OssService
+
+MAX_PART_NUMBER = 10000
+MIN_PART_SIZE = 100 * 1024   # every part but the last
+MAX_LISTED = 1000
+
+
+def _upload(service: OssService, request: OssRequest) -> Upload:
+    key = object_key(request)
+    service.store.bucket(request.bucket or "")
+    return service.store.uploads.get(request.query.get("uploadId", ""), request.bucket or "", key)
+
+
+def initiate(service: OssService, request: OssRequest) -> Reply:
+    key, bucket = object_key(request), request.bucket or ""
+    service.store.bucket(bucket)
+    if forbid_overwrite(request) and service.store.exists(bucket, key):
+        raise OssError("FileAlreadyExists", Key=key)
+    upload = service.store.uploads.initiate(bucket, key, attributes(request))
+    url = encoding(request)
+    children: list = [("EncodingType", "url")] if url else []
+    children += [("Bucket", bucket), ("Key", encode(key, url)), ("UploadId", upload.upload_id)]
+    return Reply().xml(xml.render("InitiateMultipartUploadResult", children))
+
+
+def upload_part(service: OssService, request: OssRequest) -> Reply:
+    upload = _upload(service, request)
+    raw = request.query.get("partNumber", "")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PART_NUMBER:
+        raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.", "partNumber", raw)
+    part = service.store.uploads.put_part(upload, int(raw), receive(service, request))
+    return Reply(headers={"ETag": etag(part.etag), "x-oss-hash-crc64ecma": str(part.crc64)})
+
+
+def list_parts(service: OssService, request: OssRequest) -> Reply:
+    upload = _upload(service, request)
+    url = encoding(request)
+    limit = int_argument(request, "max-parts", MAX_LISTED, 1, MAX_LISTED)
+    marker = int_argument(request, "part-number-marker", 0, 0, MAX_PART_NUMBER)
+    parts = sorted((p for p in service.store.uploads.parts(upload.upload_id).values() if p.number > marker),
+                   key=lambda p: p.number)
+    page, truncated = parts[:limit], len(parts) > limit
+    children: list = [("EncodingType", "url")] if url else []
+    children += [("Bucket", upload.bucket), ("Key", encode(upload.key, url)), ("UploadId", upload.upload_id),
+                 ("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1].number if page else marker),
+                 ("MaxParts", limit), ("IsTruncated", truncated)]
+    children += [("Part", [("PartNumber", p.number), ("LastModified", iso8601(p.last_modified)),
+                           ("ETag", etag(p.etag)), ("HashCrc64ecma", p.crc64), ("Size", p.size)]) for p in page]
+    return Reply().xml(xml.render("ListPartsResult", children))
+
+
+def complete(service: OssService, request: OssRequest) -> Reply:
+    upload = _upload(service, request)
+    uploaded = service.store.uploads.parts(upload.upload_id)
+    if request.header("x-oss-complete-all").lower() == "yes":
+        request.body.drain()
+        chosen = [uploaded[n] for n in sorted(uploaded)]
+    else:
+        document = xml.parse(request.body.read(), "CompleteMultipartUpload")
+        chosen, previous = [], 0
+        for node in document.findall("Part"):
+            number_text, tag = xml.text(node, "PartNumber"), xml.text(node, "ETag").strip().strip('"').upper()
+            if not number_text.isdigit():
+                raise OssError("MalformedXML")
+            number = int(number_text)
+            if number <= previous:
+                raise OssError("InvalidPartOrder", UploadId=upload.upload_id)
+            part = uploaded.get(number)
+            if part is None or part.etag != tag:
+                raise OssError("InvalidPart", UploadId=upload.upload_id, PartNumber=str(number), ETag=tag)
+            chosen.append(part)
+            previous = number
+    if not chosen:
+        raise OssError("MalformedXML")
+    for part in chosen[:-1]:
+        if part.size < MIN_PART_SIZE:
+            raise OssError("EntityTooSmall", PartNumber=str(part.number), ProposedSize=str(part.size),
+                           MinSizeAllowed=str(MIN_PART_SIZE))
+    meta = service.store.complete(upload, chosen, forbid_overwrite(request))
+    url = encoding(request)
+    children: list = [("EncodingType", "url")] if url else []
+    children += [("Location", f"http://{request.header('Host')}/{upload.bucket}/{encode(upload.key, True)}"),
+                 ("Bucket", upload.bucket), ("Key", encode(upload.key, url)), ("ETag", etag(meta.etag))]
+    return Reply(headers=written(meta)).xml(xml.render("CompleteMultipartUploadResult", children))
+
+
+def abort(service: OssService, request: OssRequest) -> Reply:
+    service.store.uploads.remove(_upload(service, request).upload_id)
+    return Reply(204)
+
+
+def list_uploads(service: OssService, request: OssRequest) -> Reply:
+    bucket = request.bucket or ""
+    service.store.bucket(bucket)
+    url = encoding(request)
+    prefix, delimiter = request.query.get("prefix", ""), request.query.get("delimiter", "")
+    key_marker, id_marker = request.query.get("key-marker", ""), request.query.get("upload-id-marker", "")
+    limit = int_argument(request, "max-uploads", MAX_LISTED, 1, MAX_LISTED)
+    uploads = service.store.uploads.in_bucket(bucket)
+    # After (key-marker, upload-id-marker): later uploads of the marker key, then later keys.
+    if id_marker:
+        entries = [(u.key, u) for u in uploads if (u.key, u.upload_id) > (key_marker, id_marker)]
+    else:
+        entries = [(u.key, u) for u in uploads if u.key > key_marker]
+    entries = [(name, u) for name, u in entries if name.startswith(prefix)]
+    page = listing.paginate(entries, prefix, delimiter, key_marker if not id_marker else "", limit)
+    last_upload = page.items[-1][1] if page.items and page.last == page.items[-1][0] else None
+    children: list = [("Bucket", bucket)]
+    if url:
+        children.append(("EncodingType", "url"))
+    children += [("KeyMarker", encode(key_marker, url)), ("UploadIdMarker", id_marker),
+                 ("NextKeyMarker", encode(page.last if page.truncated else "", url)),
+                 ("NextUploadIdMarker", last_upload.upload_id if page.truncated and last_upload else ""),
+                 ("Delimiter", encode(delimiter, url)), ("Prefix", encode(prefix, url)),
+                 ("MaxUploads", limit), ("IsTruncated", page.truncated)]
+    children += [("Upload", [("Key", encode(u.key, url)), ("UploadId", u.upload_id),
+                             ("Initiated", iso8601(u.initiated)), ("StorageClass", "Standard")])
+                 for _, u in page.items]
+    children += [("CommonPrefixes", [("Prefix", encode(p, url))]) for p in page.prefixes]
+    return Reply().xml(xml.render("ListMultipartUploadsResult", children))

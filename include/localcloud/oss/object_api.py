@@ -1,0 +1,190 @@
+"""Object operations: put, get (ranges, conditions), head, meta, delete, copy, append."""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from localcloud.oss import blobs, xml
+from localcloud.oss.errors import OssError, invalid_argument
+from localcloud.oss.models import ObjectMeta
+from localcloud.oss.protocol import (attributes, etag, forbid_overwrite, http_date, iso8601, object_headers,
+                                     object_key)
+from localcloud.oss.request import OssRequest, Reply
+from localcloud.oss.store import MAX_OBJECT_SIZE
+
+if TYPE_CHECKING:
+    from localcloud.oss.blobs import Blob
+    from localcloud.oss.service import OssService
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# GET parameters that override the answer's headers.
+_RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type", "response-content-language": "Content-Language",
+    "response-expires": "Expires", "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
+}
+
+
+def receive(service: OssService, request: OssRequest) -> Blob:
+    """Stream the request body into a blob, checking its size and Content-MD5."""
+    if request.body.length is None and "chunked" not in request.header("Transfer-Encoding").lower():
+        raise OssError("MissingContentLength")
+    if (request.body.length or 0) > MAX_OBJECT_SIZE:
+        raise OssError("EntityTooLarge")
+    blob = blobs.write(service.store.tmp, request.body.chunks(), MAX_OBJECT_SIZE)
+    expected = request.header("Content-MD5")
+    if expected and base64.b64encode(blob.md5).decode() != expected:
+        blob.path.unlink()
+        raise OssError("InvalidDigest")
+    return blob
+
+
+def written(meta: ObjectMeta) -> dict[str, str]:
+    """Headers answering a write."""
+    headers = {"ETag": etag(meta.etag), "x-oss-hash-crc64ecma": str(meta.crc64)}
+    if meta.content_md5:
+        headers["Content-MD5"] = meta.content_md5
+    return headers
+
+
+def put_object(service: OssService, request: OssRequest) -> Reply:
+    key = object_key(request)
+    bucket = request.bucket or ""
+    forbid = forbid_overwrite(request)
+    service.store.bucket(bucket)
+    if forbid and service.store.exists(bucket, key):  # fail before taking the body in
+        raise OssError("FileAlreadyExists", Key=key)
+    meta = service.store.put(bucket, key, receive(service, request), attributes(request), forbid)
+    return Reply(headers=written(meta))
+
+
+def _precondition(meta: ObjectMeta, request: OssRequest, prefix: str, unchanged_code: str) -> None:
+    """Check If-Match / If-None-Match / If-(Un)Modified-Since (``prefix`` names the copy-source
+    variants); a failed "none-match"/"modified-since" is ``unchanged_code`` (NotModified on GET)."""
+    def date(name: str) -> float | None:
+        value = request.header(prefix + name)
+        try:
+            return email.utils.parsedate_to_datetime(value).timestamp() if value else None
+        except (TypeError, ValueError):
+            return None
+
+    current = meta.etag.upper()
+    if_match = request.header(prefix + "If-Match").strip('"').upper()
+    if_none_match = request.header(prefix + "If-None-Match").strip('"').upper()
+    modified = int(meta.last_modified)
+    since, unmodified_since = date("If-Modified-Since"), date("If-Unmodified-Since")
+    if (if_match and if_match != current) or (unmodified_since is not None and modified > unmodified_since):
+        raise OssError("PreconditionFailed")
+    if (if_none_match and if_none_match == current) or (since is not None and modified <= since):
+        raise OssError(unchanged_code)
+
+
+def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
+    """The inclusive byte range to answer, or None for the whole object. Out-of-range requests
+    get the whole object, or with ``x-oss-range-behavior: standard`` a clamped range / 416."""
+    match = _RANGE.match(header.split(",")[0].strip()) if header else None
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+        if int(last) == 0 or (int(last) > size and not standard):
+            return None
+    else:
+        start, end = int(first), int(last) if last else size - 1
+        if last and end < start:
+            return None
+        if end >= size:
+            if not standard:
+                return None
+            end = size - 1
+    if start >= size:
+        if standard:
+            raise OssError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
+        return None
+    return start, end
+
+
+def _slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(segment index, offset, count) covering bytes ``start``..``end`` of the object."""
+    slices, base = [], 0
+    for index, segment in enumerate(meta.segments):
+        lo, hi = max(start, base), min(end + 1, base + segment.size)
+        if lo < hi:
+            slices.append((index, lo - base, hi - lo))
+        base += segment.size
+    return slices
+
+
+def get_object(service: OssService, request: OssRequest) -> Reply:
+    meta, files = service.store.open(request.bucket or "", object_key(request))
+    try:
+        _precondition(meta, request, "", "NotModified")
+        span = _byte_range(request.header("Range"), meta.size,
+                           request.header("x-oss-range-behavior").lower() == "standard")
+    except OssError:
+        for handle in files:
+            handle.close()
+        raise
+    headers = object_headers(meta)
+    for parameter, header in _RESPONSE_OVERRIDES.items():
+        if parameter in request.query:
+            headers[header] = request.query[parameter]
+    if span is None:
+        return Reply(headers=headers, files=files, ranges=_slices(meta, 0, meta.size - 1))
+    start, end = span
+    del headers["x-oss-hash-crc64ecma"]  # a range's CRC is not the object's; clients would compare
+    headers["Content-Range"] = f"bytes {start}-{end}/{meta.size}"
+    return Reply(206, headers, files=files, ranges=_slices(meta, start, end))
+
+
+def head_object(service: OssService, request: OssRequest) -> Reply:
+    meta = service.store.get(request.bucket or "", object_key(request))
+    _precondition(meta, request, "", "NotModified")
+    return Reply(headers=object_headers(meta), length=meta.size)
+
+
+def get_object_meta(service: OssService, request: OssRequest) -> Reply:
+    meta = service.store.get(request.bucket or "", object_key(request))
+    return Reply(headers={"ETag": etag(meta.etag), "Last-Modified": http_date(meta.last_modified),
+                          "x-oss-hash-crc64ecma": str(meta.crc64)}, length=meta.size)
+
+
+def delete_object(service: OssService, request: OssRequest) -> Reply:
+    service.store.delete(request.bucket or "", object_key(request))
+    return Reply(204)
+
+
+def copy_object(service: OssService, request: OssRequest) -> Reply:
+    key = object_key(request)
+    raw = request.header("x-oss-copy-source").split("?", 1)[0]
+    source_bucket, _, source_key = unquote(raw).lstrip("/").partition("/")
+    if not source_bucket or not source_key:
+        raise invalid_argument("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
+                               "x-oss-copy-source", raw)
+    directive = request.header("x-oss-metadata-directive", "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
+    _precondition(service.store.get(source_bucket, source_key), request, "x-oss-copy-source-", "PreconditionFailed")
+    meta = service.store.copy(source_bucket, source_key, request.bucket or "", key,
+                              attributes(request) if directive == "REPLACE" else None, forbid_overwrite(request))
+    reply = Reply(headers={"x-oss-hash-crc64ecma": str(meta.crc64)})
+    return reply.xml(xml.render("CopyObjectResult", [
+        ("ETag", etag(meta.etag)), ("LastModified", iso8601(meta.last_modified))]))
+
+
+def append_object(service: OssService, request: OssRequest) -> Reply:
+    key = object_key(request)
+    raw = request.query.get("position", "")
+    if not raw.isdigit():
+        raise invalid_argument("Position is not valid.", "position", raw)
+    if request.body.length is None and "chunked" not in request.header("Transfer-Encoding").lower():
+        raise OssError("MissingContentLength")
+    meta = service.store.append(request.bucket or "", key, int(raw), request.body.chunks(), attributes(request))
+    headers = written(meta)
+    headers["x-oss-next-append-position"] = str(meta.size)
+    return Reply(headers=headers)

@@ -1,0 +1,80 @@
+"""OSSWriter parameters (``writer.plugin: oss``), with DataX's names and meanings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.errors import ConfigError
+
+DEFAULT_CONN_ID = "oss_default"
+WRITE_MODES = ("truncate", "append", "nonConflict")
+FILE_FORMATS = ("csv", "text", "parquet")
+COMPRESSIONS = ("none", "gzip")
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OSSWriterConfig:
+    """Validated OSSWriter parameters.
+
+    ``object`` is the prefix of every object the run writes; ``bucket`` None means the bucket of
+    the ``oss`` connection (its ``schema`` field). ``max_file_size`` is in bytes (``maxFileSize``
+    is given in MB).
+    """
+
+    object: str
+    write_mode: str
+    file_format: str = "text"
+    field_delimiter: str = ","
+    encoding: str = "UTF-8"
+    null_format: str = "null"
+    date_format: str = "yyyy-MM-dd HH:mm:ss"
+    header: tuple[str, ...] | None = None
+    suffix: str = ""
+    max_file_size: int = 100_000 * MB
+    compress: str = "none"
+    bucket: str | None = None
+    datasource: str = DEFAULT_CONN_ID
+
+    ALLOWED = ("datasource", "bucket", "object", "writeMode", "fileFormat", "fieldDelimiter", "encoding",
+               "nullFormat", "dateFormat", "header", "suffix", "maxFileSize", "compress")
+
+    @classmethod
+    def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OSSWriterConfig:
+        p = Parameters(raw, path, allowed=cls.ALLOWED)
+        prefix = p.string("object")
+        if prefix.startswith("/"):
+            raise ConfigError(p.key("object"), f"must not start with '/': {prefix!r}.",
+                              "give the key prefix without the bucket and without a leading '/'.")
+        header = None
+        if "header" in raw and raw["header"] is not None:
+            names = p.list("header")
+            if not all(isinstance(n, str) for n in names):
+                raise ConfigError(p.key("header"), f"must be a list of column names, got {names!r}.")
+            header = tuple(names)
+        file_format = p.choice("fileFormat", FILE_FORMATS, "text")
+        compress = p.choice("compress", COMPRESSIONS, "none")
+        if file_format == "parquet" and compress != "none":
+            raise ConfigError(p.key("compress"), "parquet compresses its pages itself.", "remove 'compress'.")
+        # nullFormat may legitimately be the empty string, which Parameters.get treats as unset.
+        null_format = raw.get("nullFormat", "null")
+        if not isinstance(null_format, str):
+            raise ConfigError(p.key("nullFormat"), f"must be a string, got {null_format!r}.")
+        return cls(
+            object=prefix,
+            write_mode=p.choice("writeMode", WRITE_MODES),
+            file_format=file_format,
+            field_delimiter=raw.get("fieldDelimiter", ","),
+            encoding=p.string("encoding", "UTF-8"),
+            null_format=null_format,
+            date_format=p.string("dateFormat", "yyyy-MM-dd HH:mm:ss"),
+            header=header,
+            suffix=p.string("suffix", ""),
+            max_file_size=p.integer("maxFileSize", 100_000, minimum=1) * MB,
+            compress=compress,
+            bucket=p.string("bucket", None),
+            datasource=p.string("datasource", DEFAULT_CONN_ID),
+        )

@@ -1,0 +1,327 @@
+"""Delimited files (DataX ``fileFormat`` ``csv`` and ``text``): one record per line.
+
+- ``csv``: RFC 4180 quoting. A field is quoted when it contains the delimiter, a quote, CR or LF,
+  and also when its text equals ``nullFormat``, so a real string ``"null"`` (or an empty string
+  with ``nullFormat: ""``) never reads back as null. Unquoted fields equal to ``nullFormat`` are
+  null; quoted fields never are.
+- ``text``: a plain join without any escaping. A value that cannot be written unambiguously (it
+  contains the delimiter, CR or LF, or its text equals ``nullFormat``) is a dirty record rather
+  than a silently changed one.
+
+Values are never trimmed or otherwise altered; the typed text forms live in
+:mod:`tablestore_channels.formats.values`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from tablestore_channels.errors import ConfigError, DirtyRecord
+from tablestore_channels.formats.java_date import compile_java_date_pattern
+from tablestore_channels.formats.values import render_binary, render_bool, render_float
+
+_KINDS = ("csv", "text")
+_BOOL_TEXTS = {value: render_bool(value) for value in (False, True)}  # a C-level lookup
+_READ_CHUNK = 1 << 20
+# A quoted field left open by a broken file would otherwise swallow the rest of it.
+_MAX_RECORD_CHARS = 64 << 20
+
+
+@dataclass(frozen=True)
+class DelimitedFormat:
+    """Settings of a delimited file, validated on creation; encodes and decodes records.
+
+    :param kind: ``csv`` (quoted as needed) or ``text`` (plain join).
+    :param field_delimiter: one character for csv (not a quote, CR or LF); any non-empty text
+        without CR/LF for text.
+    :param encoding: a Java/Python charset name such as ``UTF-8``, ``GBK``, ``ISO-8859-1``; it must
+        write line ends as ASCII (UTF-16/32 cannot be used).
+    :param null_format: the text written for null; may be empty.
+    :param date_format: Java ``SimpleDateFormat`` pattern for ``date``/``datetime`` values.
+    """
+
+    kind: str
+    field_delimiter: str = ","
+    encoding: str = "UTF-8"
+    null_format: str = "null"
+    date_format: str = "yyyy-MM-dd HH:mm:ss"
+    _renderers: dict[type, Callable[[Any], str]] = field(init=False, repr=False, compare=False)
+    _codec: str = field(init=False, repr=False, compare=False)
+    _csv: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ConfigError("fileFormat", f"{self.kind!r} is not a delimited format.", "use csv or text.")
+        self._check_encoding()
+        object.__setattr__(self, "_codec", codecs.lookup(self.encoding).name)
+        object.__setattr__(self, "_csv", self.kind == "csv")
+        self._check_delimiter()
+        self._check_null_format()
+        render_date = compile_java_date_pattern(self.date_format)
+        object.__setattr__(self, "_renderers", {
+            bool: _BOOL_TEXTS.__getitem__, int: int.__repr__, float: render_float, bytes: render_binary,
+            bytearray: render_binary, memoryview: render_binary, dt.datetime: render_date,
+            dt.date: render_date, str: str.__str__,
+        })
+
+    def _check_encoding(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+            newline = "\n".encode(self.encoding)  # also refuses non-text codecs such as base64
+        except LookupError:
+            raise ConfigError("encoding", f"unknown charset {self.encoding!r}.",
+                              "use a charset name such as UTF-8, GBK or ISO-8859-1.") from None
+        if newline != b"\n":
+            raise ConfigError("encoding", f"{self.encoding} does not write line ends as single bytes, "
+                              "so lines cannot be split.", "use UTF-8.")
+
+    def _check_delimiter(self) -> None:
+        delimiter = self.field_delimiter
+        if self.kind == "csv" and (len(delimiter) != 1 or delimiter in '"\r\n'):
+            raise ConfigError("fieldDelimiter", f"{delimiter!r} cannot delimit csv fields: it must be "
+                              "exactly one character other than a double quote, CR or LF.",
+                              "use e.g. ',' or '\\t'.")
+        if self.kind == "text" and (not delimiter or "\r" in delimiter or "\n" in delimiter):
+            raise ConfigError("fieldDelimiter", f"{delimiter!r} cannot delimit text fields: it must be "
+                              "non-empty and contain no CR or LF.", "use e.g. ',' or '\\t'.")
+        self._check_encodable("fieldDelimiter", delimiter)
+
+    def _check_null_format(self) -> None:
+        null = self.null_format
+        forbidden = "\r\n" + ('"' if self.kind == "csv" else "")
+        if any(char in null for char in forbidden) or self.field_delimiter in null:
+            raise ConfigError("nullFormat", f"{null!r} contains the field delimiter, a line break or a "
+                              "quote, so a null could not be told from data.", "use e.g. null or \\N.")
+        self._check_encodable("nullFormat", null)
+
+    def _check_encodable(self, key: str, text: str) -> None:
+        try:
+            text.encode(self.encoding)
+        except UnicodeEncodeError:
+            raise ConfigError(key, f"{text!r} cannot be written in {self.encoding}.",
+                              f"choose text that {self.encoding} can represent.") from None
+
+    # ---- writing ---------------------------------------------------------------------------------
+
+    def encode_record(self, values: Sequence[Any]) -> bytes:
+        """One record as one encoded line ending in ``\\n``.
+
+        :raises DirtyRecord: (with ``column``) for a value of an unsupported type, a value the text
+            format cannot represent, or characters the encoding cannot represent.
+        """
+        null = self.null_format
+        renderers = self._renderers
+        render_other = self._render_subclass
+        try:
+            fields = [value if type(value) is str else null if value is None
+                      else (renderers.get(type(value)) or render_other)(value) for value in values]
+        except DirtyRecord:
+            raise self._unrenderable(values) from None
+        delimiter = self.field_delimiter
+        line = delimiter.join(fields)
+        # A few C-speed scans of the whole line decide whether any field needs a closer look: a
+        # value rendered as nullFormat (more nullFormat texts than nulls), a line break, a
+        # delimiter or quote inside a value.
+        if (fields.count(null) != values.count(None) or "\n" in line or "\r" in line
+                or line.count(delimiter) != len(fields) - 1 or (self._csv and '"' in line)
+                or (len(delimiter) > 1 and line.split(delimiter) != fields)):
+            line = self._quote(values, fields) if self._csv else self._refuse(values, fields)
+        try:
+            return (line + "\n").encode(self._codec)
+        except UnicodeEncodeError:
+            raise self._unencodable(fields) from None
+
+    def encode_header(self, names: Sequence[str]) -> bytes:
+        """The header line (column names), encoded like a record of strings.
+
+        :raises ConfigError: (key ``header``) when a name cannot be written in this format.
+        """
+        try:
+            return self.encode_record([str(name) for name in names])
+        except DirtyRecord as error:
+            raise ConfigError("header", error.reason, "rename the column or use the csv format.") from None
+
+    def _render_subclass(self, value: Any) -> str:
+        # IntEnum, pendulum.DateTime, str subclasses...: rendered as their base type, in an order
+        # that puts bool before int and datetime before date.
+        for kind, render in self._renderers.items():
+            if isinstance(value, kind):
+                return render(value)
+        raise DirtyRecord(f"a {type(value).__name__} value cannot be written to a delimited file")
+
+    def _unrenderable(self, values: Sequence[Any]) -> DirtyRecord:
+        for index, value in enumerate(values):
+            try:
+                if value is not None:
+                    self._render_subclass(value)
+            except DirtyRecord as error:
+                return DirtyRecord(f"column {index}: {error.reason}", column=index)
+        raise AssertionError("a value failed to render but renders now")  # pragma: no cover
+
+    def _quote(self, values: Sequence[Any], fields: list[str]) -> str:
+        delimiter, null = self.field_delimiter, self.null_format
+        for index, (value, text) in enumerate(zip(values, fields)):
+            if value is not None and (text == null or delimiter in text or '"' in text
+                                      or "\r" in text or "\n" in text):
+                fields[index] = '"' + text.replace('"', '""') + '"'
+        return delimiter.join(fields)
+
+    def _refuse(self, values: Sequence[Any], fields: list[str]) -> str:
+        delimiter, null = self.field_delimiter, self.null_format
+        for index, (value, text) in enumerate(zip(values, fields)):
+            if value is None:
+                continue
+            if text == null:
+                problem = f"the value equals nullFormat {null!r} and would read back as null"
+            elif "\r" in text or "\n" in text:
+                problem = "the value contains a line break"
+            elif delimiter in text:
+                problem = f"the value contains the field delimiter {delimiter!r}"
+            else:
+                continue
+            raise DirtyRecord(f"column {index}: {problem}; the text format cannot escape it "
+                              "(the csv format can)", column=index)
+        # Only a multi-character delimiter formed across two neighbouring values gets here.
+        parts = delimiter.join(fields).split(delimiter)
+        index = next(i for i, (part, text) in enumerate(zip(parts, fields)) if part != text)
+        raise DirtyRecord(f"column {index}: the value forms the field delimiter {delimiter!r} with its "
+                          "neighbour; the text format cannot escape it", column=index)
+
+    def _unencodable(self, fields: list[str]) -> DirtyRecord:
+        for index, text in enumerate(fields):
+            try:
+                text.encode(self.encoding)
+            except UnicodeEncodeError as error:
+                char = error.object[error.start:error.end]
+                return DirtyRecord(f"column {index}: {char!r} cannot be written in {self.encoding}",
+                                   column=index)
+        raise AssertionError("the line failed to encode but none of its fields does")  # pragma: no cover
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def iter_records(self, stream: BinaryIO) -> Iterator[list[str | None]]:
+        """Records of a stream written with these settings, read in chunks; fields stay text.
+
+        A header line comes back as the first record. A malformed record raises
+        :class:`DirtyRecord` (its reason names the line); the iterator can then be advanced
+        again to go on with the next line. Accepts ``\\n`` and ``\\r\\n`` line ends.
+        """
+        return _RecordReader(self, stream)
+
+
+def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines of ``stream`` without their ``\\n``; a last line without one is kept if not empty."""
+    tail: list[bytes] = []
+    while chunk := stream.read(_READ_CHUNK):
+        if b"\n" not in chunk:
+            tail.append(chunk)
+            continue
+        lines = chunk.split(b"\n")
+        if tail:
+            tail.append(lines[0])
+            lines[0] = b"".join(tail)
+        tail = [lines.pop()]
+        yield from lines
+    rest = b"".join(tail)
+    if rest:
+        yield rest
+
+
+class _RecordReader(Iterator[list[str | None]]):
+    """Iterates records; survives a :class:`DirtyRecord` so the caller can count it and go on."""
+
+    def __init__(self, fmt: DelimitedFormat, stream: BinaryIO) -> None:
+        self._lines = _physical_lines(stream)
+        self._line_number = 0
+        self._codec = fmt._codec
+        self._charset = fmt.encoding
+        self._delimiter = fmt.field_delimiter
+        self._null = fmt.null_format
+        self._csv = fmt.kind == "csv"
+
+    def __iter__(self) -> _RecordReader:
+        return self
+
+    def __next__(self) -> list[str | None]:
+        line = self._next_line()
+        if line is None:
+            raise StopIteration
+        if self._csv and '"' in line:
+            return self._parse_quoted(line)
+        if line.endswith("\r"):
+            line = line[:-1]
+        fields: list[str | None] = line.split(self._delimiter)
+        if self._null in fields:
+            null = self._null
+            fields = [None if text == null else text for text in fields]
+        return fields
+
+    def _next_line(self) -> str | None:
+        raw = next(self._lines, None)
+        if raw is None:
+            return None
+        self._line_number += 1
+        try:
+            return raw.decode(self._codec)
+        except UnicodeDecodeError as error:
+            raise DirtyRecord(f"line {self._line_number}: bytes {raw[error.start:error.end]!r} at "
+                              f"offset {error.start} are not valid {self._charset}") from None
+
+    def _parse_quoted(self, text: str) -> list[str | None]:
+        # A CR before a line's LF is data inside a quoted field, so it is dropped only where the
+        # record really ends.
+        delimiter, null = self._delimiter, self._null
+        first_line = self._line_number
+        fields: list[str | None] = []
+        start = 0
+        while True:
+            if text.startswith('"', start):
+                parts: list[str] = []
+                position = start + 1
+                while True:
+                    quote = text.find('"', position)
+                    if quote < 0:
+                        text = self._continue_record(text, len(fields) + 1, first_line)
+                        continue
+                    if text.startswith('"', quote + 1):  # a doubled quote is one quote of data
+                        parts.append(text[position:quote + 1])
+                        position = quote + 2
+                        continue
+                    parts.append(text[position:quote])
+                    start = quote + 1
+                    break
+                fields.append("".join(parts))
+                if start == len(text) or (start == len(text) - 1 and text[start] == "\r"):
+                    return fields
+                if text[start] != delimiter:
+                    raise DirtyRecord(f"line {self._line_number}: {text[start]!r} after the closing "
+                                      f"quote of field {len(fields)}; expected the delimiter or the "
+                                      "line end")
+                start += 1
+            else:
+                end = text.find(delimiter, start)
+                value = text[start:] if end < 0 else text[start:end]
+                if end < 0 and value.endswith("\r"):
+                    value = value[:-1]
+                if '"' in value:
+                    raise DirtyRecord(f"line {self._line_number}: a quote inside unquoted field "
+                                      f"{len(fields) + 1}; quoted fields must start with a quote")
+                fields.append(None if value == null else value)
+                if end < 0:
+                    return fields
+                start = end + 1
+
+    def _continue_record(self, text: str, field_number: int, first: int) -> str:
+        """Append the next physical line to a record whose quoted field spans lines."""
+        following = self._next_line()
+        if following is None:
+            raise DirtyRecord(f"line {first}: quoted field {field_number} is not closed before the end "
+                              "of the data")
+        if len(text) + len(following) > _MAX_RECORD_CHARS:
+            raise DirtyRecord(f"line {first}: quoted field {field_number} runs past {_MAX_RECORD_CHARS} "
+                              "characters; probably an unclosed quote")
+        return text + "\n" + following

@@ -1,0 +1,188 @@
+"""Parquet files of records, written as a stream to a write-only sink and read back row group by
+row group.
+
+Column types come from the data, since Tablestore attribute columns have no declared types: a
+column takes the type of its first non-null value among the records buffered for the first row
+group (a column still all-null then becomes ``string``). From then on a value of another type is
+a dirty record, raised by :meth:`ParquetRecordWriter.write` at once; nothing is converted (not
+even an ``int`` into a ``double`` column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tablestore_channels.errors import ConfigError, DirtyRecord
+from tablestore_channels.formats.values import INT64_MAX, INT64_MIN
+
+# Kind of a Python value -> its Parquet (Arrow) type. Aware and naive datetimes are different
+# kinds: mixing them would shift one of the two by an unknown offset.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "bool": pa.bool_(),
+    "int64": pa.int64(),
+    "double": pa.float64(),
+    "binary": pa.binary(),
+    "timestamp": pa.timestamp("ms"),
+    "timestamp_utc": pa.timestamp("ms", tz="UTC"),
+    "date": pa.date32(),
+}
+_KIND_BY_TYPE: dict[type, str] = {
+    str: "string", bool: "bool", int: "int64", float: "double", bytes: "binary",
+    bytearray: "binary", dt.date: "date",
+}
+# isinstance order for subclasses: bool before int, datetime before date.
+_KIND_BY_BASE = ((bool, "bool"), (int, "int64"), (float, "double"), (str, "string"),
+                 ((bytes, bytearray), "binary"), (dt.datetime, None), (dt.date, "date"))
+
+
+def _kind(value: Any) -> str:
+    """The kind of a non-null value; raises DirtyRecord for values Parquet cannot hold exactly."""
+    kind = _KIND_BY_TYPE.get(type(value))
+    if kind is None:
+        for base, base_kind in _KIND_BY_BASE:
+            if isinstance(value, base):
+                kind = base_kind
+                break
+        else:
+            raise DirtyRecord(f"a {type(value).__name__} value cannot be written to Parquet")
+        if kind is None:
+            if value.microsecond % 1000:
+                raise DirtyRecord(f"{value.isoformat()} has sub-millisecond precision, which a "
+                                  "millisecond timestamp would lose")
+            kind = "timestamp" if value.tzinfo is None else "timestamp_utc"
+    if kind == "int64" and not INT64_MIN <= value <= INT64_MAX:
+        raise DirtyRecord(f"{value} is outside the 64-bit integer range")
+    return kind
+
+
+class _SinkStream:
+    """The file object pyarrow writes to: collects its many small writes and hands them to the
+    sink in one piece per row group. Closing it leaves the sink open (the caller owns it)."""
+
+    closed = False
+
+    def __init__(self, sink: BinaryIO) -> None:
+        self._sink = sink
+        self._pending = bytearray()
+
+    def write(self, data: Any) -> int:
+        self._pending += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # pyarrow may flush at any time; the sink receives data only in drain()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def drain(self) -> None:
+        if self._pending:
+            self._sink.write(bytes(self._pending))
+            self._pending.clear()
+
+
+class ParquetRecordWriter:
+    """Writes records (sequences of values in ``column_names`` order) to a Parquet stream.
+
+    :param sink: a binary file-like object with ``write()``; no ``seek``/``tell`` needed. It is
+        written to once per row group and once by :meth:`close`, and never closed here.
+    :param column_names: the columns, in record order; unique and non-empty.
+    :param row_group_rows: records per row group (and per buffered batch).
+    """
+
+    def __init__(self, sink: BinaryIO, column_names: Sequence[str], *, row_group_rows: int = 65536) -> None:
+        names = [str(name) for name in column_names]
+        if not names or any(not name for name in names) or len(set(names)) != len(names):
+            raise ConfigError("column", f"{names!r} are not usable Parquet column names.",
+                              "give every column a distinct, non-empty name.")
+        if row_group_rows < 1:
+            raise ConfigError("rowGroupRows", f"{row_group_rows} is not a positive row count.",
+                              "use e.g. 65536.")
+        self._names = names
+        self._row_group_rows = row_group_rows
+        self._stream = _SinkStream(sink)
+        self._kinds: list[str | None] = [None] * len(names)
+        self._rows: list[Sequence[Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._closed = False
+
+    def write(self, values: Sequence[Any]) -> None:
+        """Buffer one record; writes a row group when ``row_group_rows`` records are buffered.
+
+        :raises DirtyRecord: (with ``column``) when a value's type differs from its column's, or
+            the value cannot be stored exactly. The record is then not written.
+        """
+        if self._closed:
+            raise ValueError("write() after close()")
+        kinds = self._kinds
+        if len(values) != len(kinds):
+            raise DirtyRecord(f"the record has {len(values)} values for {len(kinds)} columns")
+        learned: list[tuple[int, str]] = []
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            try:
+                kind = _kind(value)
+            except DirtyRecord as error:
+                raise DirtyRecord(f"column {index} ({self._names[index]}): {error.reason}",
+                                  column=index) from None
+            expected = kinds[index]
+            if kind == expected:
+                continue
+            if expected is None and self._writer is None:
+                learned.append((index, kind))
+                continue
+            raise DirtyRecord(f"column {index} ({self._names[index]}): a {kind} value in a column "
+                              f"of type {expected or 'string'}", column=index)
+        # Only a clean record teaches a column its type.
+        for index, kind in learned:
+            kinds[index] = kind
+        self._rows.append(values)
+        if len(self._rows) >= self._row_group_rows:
+            self._flush()
+
+    def close(self) -> None:
+        """Write the buffered records and the footer. A file with no records is still valid."""
+        if self._closed:
+            return
+        self._flush()
+        if self._writer is None:
+            self._writer = self._open()
+        self._writer.close()
+        self._stream.drain()
+        self._closed = True
+
+    def _open(self) -> pq.ParquetWriter:
+        # The schema is fixed now; columns without a value so far are strings.
+        self._kinds = [kind or "string" for kind in self._kinds]
+        schema = pa.schema([pa.field(name, _ARROW_TYPES[kind])
+                            for name, kind in zip(self._names, self._kinds)])
+        return pq.ParquetWriter(self._stream, schema)
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        if self._writer is None:
+            self._writer = self._open()
+        columns = zip(*self._rows)
+        arrays = [pa.array(column, type=_ARROW_TYPES[kind]) for column, kind in zip(columns, self._kinds)]
+        self._writer.write_batch(pa.RecordBatch.from_arrays(arrays, names=self._names),
+                                 row_group_size=len(self._rows))
+        self._rows = []
+        self._stream.drain()
+
+
+def iter_parquet_records(file: str | BinaryIO) -> Iterator[list[Any]]:
+    """Records of a Parquet file (a path or a seekable binary file) as lists of Python values,
+    read one row group at a time. Binary comes back as ``bytes``, timestamps as ``datetime``."""
+    parquet = pq.ParquetFile(file)
+    for group in range(parquet.num_row_groups):
+        table = parquet.read_row_group(group)
+        for row in zip(*(column.to_pylist() for column in table.columns)):
+            yield list(row)

@@ -1,0 +1,27 @@
+"""The channels' clients, built from Airflow connections (``datasource`` = connection id)."""
+
+from __future__ import annotations
+
+import oss2
+import tablestore
+from tablestore.retry import NoRetryPolicy
+
+from tablestore_channels.hooks.oss import OSSBucketHook
+from tablestore_channels.hooks.tablestore import TablestoreConnectionSettings, TablestoreHook
+
+
+class AirflowConnections:
+    """Implements :class:`tablestore_channels.jobrun.Connections` with hooks."""
+
+    def tablestore(self, reader_config) -> tablestore.OTSClient:
+        inline = reader_config.inline_credentials
+        if inline is not None:
+            settings = TablestoreConnectionSettings(inline.endpoint, inline.instance_name, inline.access_key_id,
+                                                    inline.access_key_secret)
+        else:
+            settings = TablestoreHook(tablestore_conn_id=reader_config.datasource).settings
+        # the channel's Retry is the one retry loop (see tablestore_channels.retrying)
+        return settings.client(retry_policy=NoRetryPolicy())
+
+    def oss_bucket(self, writer_config) -> oss2.Bucket:
+        return OSSBucketHook(oss_conn_id=writer_config.datasource).get_oss2_bucket(writer_config.bucket)

@@ -1,0 +1,31 @@
+"""OSS for the channels: the Alibaba provider's ``oss`` connection, with an ``oss2`` bucket for
+streamed multipart uploads and listings (the provider's hook exposes whole-object calls only)."""
+
+from __future__ import annotations
+
+import oss2
+from airflow.providers.alibaba.cloud.hooks.oss import OSSHook
+from airflow.providers.common.compat.sdk import AirflowException
+
+
+class OSSBucketHook(OSSHook):
+    """:class:`OSSHook` plus :meth:`get_oss2_bucket`. Same connection type and fields:
+    ``extra.access_key_id``, ``extra.access_key_secret``, ``extra.region``, optional
+    ``extra.endpoint``, and the default bucket in ``schema``."""
+
+    def get_oss2_bucket(self, bucket_name: str | None = None) -> oss2.Bucket:
+        """An ``oss2.Bucket``; ``bucket_name`` None means the connection's ``schema``."""
+        conn = self.oss_conn
+        extra = conn.extra_dejson
+        bucket = bucket_name or conn.schema
+        if not bucket:
+            raise AirflowException(
+                f"No OSS bucket: set writer.parameter.bucket, or the 'schema' field of connection {self.oss_conn_id!r}.")
+        key_id, secret = extra.get("access_key_id"), extra.get("access_key_secret")
+        if not key_id or not secret:
+            raise AirflowException(
+                f"Connection {self.oss_conn_id!r} lacks extra.access_key_id / extra.access_key_secret.")
+        endpoint = extra.get("endpoint") or f"https://oss-{self.region}.aliyuncs.com"
+        if "://" not in endpoint:
+            endpoint = f"https://{endpoint}"
+        return oss2.Bucket(oss2.Auth(key_id, secret), endpoint, bucket)

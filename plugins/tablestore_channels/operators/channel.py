@@ -1,0 +1,119 @@
+"""Operators of a channel job: plan -> transfer (one mapped task instance per split) -> commit.
+
+They own templating (the whole ``job`` dict is a template field), turn the rendered job into a
+validated :class:`JobSpec`, and hand off to :mod:`tablestore_channels.jobrun`. Errors that a
+retry cannot cure (configuration, preconditions, the error limit) fail the task at once; others
+(network, throttling) are left to Airflow's retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+from airflow.sdk import BaseOperator, Context, TaskGroup
+from airflow.sdk.exceptions import AirflowFailException
+
+from tablestore_channels import jobrun
+from tablestore_channels.config.job import JobSpec
+from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
+from tablestore_channels.hooks.connections import AirflowConnections
+
+log = logging.getLogger(__name__)
+_NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
+
+
+def run_info(context: Context) -> jobrun.RunInfo:
+    """The run's identity: ``run_key`` names its objects (stable across retries and reruns)."""
+    dag_run = context["dag_run"]
+    when = dag_run.logical_date or dag_run.run_after
+    digest = hashlib.sha1(f"{dag_run.dag_id}/{dag_run.run_id}".encode()).hexdigest()[:8]
+    return jobrun.RunInfo(
+        run_key=f"{when:%Y%m%dT%H%M%S}_{digest}",
+        details={"dag_id": dag_run.dag_id, "run_id": dag_run.run_id,
+                 "logical_date": when.isoformat()},
+    )
+
+
+class _ChannelOperator(BaseOperator):
+    """Base: renders ``job`` and validates it once per task instance."""
+
+    template_fields: Sequence[str] = ("job",)
+    ui_color = "#ffe7c2"
+
+    def __init__(self, *, job: dict[str, Any], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+
+    def _run(self, fn, *args):
+        try:
+            return fn(JobSpec.from_dict(self.job), AirflowConnections(), *args)
+        except _NOT_RETRIABLE as error:
+            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+
+
+class ChannelPlanOperator(_ChannelOperator):
+    """Checks the source and target and cuts the source into splits.
+
+    :param job: the job (``{"type": "job", "configuration": {...}}``); templated.
+    Returns the list of split descriptors (the transfer task is mapped over it).
+    """
+
+    def execute(self, context: Context) -> list[dict]:
+        splits = self._run(jobrun.plan, run_info(context))
+        log.info("%d split(s) to transfer", len(splits))
+        return splits
+
+
+class ChannelTransferOperator(_ChannelOperator):
+    """Moves one split from the reader to the writer.
+
+    :param job: the job; templated.
+    :param split: one descriptor from the plan task (map this operator over the plan's output).
+    Returns the split's result (objects, rows, bytes, dirty count) for the commit task.
+    """
+
+    ui_color = "#c2e0ff"
+
+    def __init__(self, *, split: dict, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.split = split
+
+    def execute(self, context: Context) -> dict:
+        return self._run(jobrun.run_split, run_info(context), self.split)
+
+
+class ChannelCommitOperator(_ChannelOperator):
+    """Checks the error limit over all splits and commits the output (the manifest for OSS).
+
+    :param job: the job; templated.
+    :param results: the transfer tasks' results.
+    Returns the summary: rows, bytes, objects, dirty count, duration, manifest location.
+    """
+
+    template_fields: Sequence[str] = ("job", "results")  # rendering resolves the transfer results
+    ui_color = "#c9f2c7"
+
+    def __init__(self, *, results: Any, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.results = results
+
+    def execute(self, context: Context) -> dict:
+        summary = self._run(jobrun.commit, run_info(context), list(self.results))
+        started = context["dag_run"].start_date
+        if started is not None:
+            summary["duration_seconds"] = round((pendulum.now("UTC") - started).total_seconds(), 3)
+        log.info("Committed: %s", summary)
+        return summary
+
+
+def channel_tasks(job: dict[str, Any], group_id: str = "channel") -> TaskGroup:
+    """Wire plan -> transfer (mapped over the splits) -> commit for ``job`` in a task group."""
+    with TaskGroup(group_id=group_id) as group:
+        plan = ChannelPlanOperator(task_id="plan", job=job)
+        move = ChannelTransferOperator.partial(task_id="transfer", job=job).expand(split=plan.output)
+        ChannelCommitOperator(task_id="commit", job=job, results=move.output)
+    return group

@@ -1,0 +1,185 @@
+"""OTSReader: a table, or a primary-key range of it, read with GetRange page by page.
+
+Plan: the range is cut at the configured ``split`` points or, when none are given and more than
+one split is wanted, at real partition boundaries from ComputeSplitPointsBySize (DataX guesses
+equal-width ranges on the first key column instead). Read: GetRange from the split's start,
+following ``next_start_primary_key`` until the split is done; every call retried by
+:class:`Retry`, so a retried page neither loses nor repeats rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import tablestore
+from tablestore import OTSServiceError
+
+from tablestore_channels import ots_keys
+from tablestore_channels.config.ots_reader import MULTI_VERSION, OTSReaderConfig
+from tablestore_channels.errors import ConfigError, PreconditionError
+from tablestore_channels.retrying import Retry, ots_retriable
+
+log = logging.getLogger(__name__)
+
+_UNIT_100MB = 100 * 1024 * 1024
+_UNIT_1MB = 1024 * 1024  # the smallest unit the service accepts
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What the reader needs to know of the table."""
+
+    name: str
+    primary_key: tuple[tuple[str, str], ...]  # (name, STRING|INTEGER|BINARY)
+    defined_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RangeSplit:
+    """One split: rows from ``start`` (inclusive) to ``end`` (exclusive) in the scan direction."""
+
+    index: int
+    start: tuple[Any, ...]
+    end: tuple[Any, ...]
+
+    def to_json(self) -> dict:
+        return {"index": self.index, "start": [ots_keys.to_json(v) for v in self.start],
+                "end": [ots_keys.to_json(v) for v in self.end]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RangeSplit:
+        return cls(data["index"], tuple(ots_keys.from_json(v) for v in data["start"]),
+                   tuple(ots_keys.from_json(v) for v in data["end"]))
+
+
+class OTSRangeReader:
+    """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
+
+    def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
+        self.client = client
+        self.config = config
+        self.retry = retry or Retry(ots_retriable, config.max_retry_time, config.retry_pause_ms)
+
+    # --- planning ----------------------------------------------------------------------------
+    def describe(self) -> TableInfo:
+        """The table's key schema; PreconditionError if it does not exist."""
+        try:
+            desc = self.retry.call("DescribeTable", self.client.describe_table, self.config.table)
+        except OTSServiceError as error:
+            if error.code == "OTSObjectNotExist":
+                raise PreconditionError(
+                    f"Tablestore table {self.config.table!r} does not exist in this instance. "
+                    "Fix: check reader.parameter.table and the connection's instance.") from error
+            raise
+        meta = desc.table_meta
+        return TableInfo(
+            name=meta.table_name,
+            primary_key=tuple((name, kind) for name, kind, *_ in meta.schema_of_primary_key),
+            defined_columns=tuple(name for name, *_ in (meta.defined_columns or [])),
+        )
+
+    def output_columns(self, table: TableInfo) -> list[str]:
+        """Names of the record fields, in order (for headers and typed formats)."""
+        if self.config.mode == MULTI_VERSION:
+            return [name for name, _ in table.primary_key] + ["column", "timestamp", "value"]
+        return [c.name if not c.is_constant else f"const_{i}" for i, c in enumerate(self._columns(table))]
+
+    def plan(self, table: TableInfo, concurrency: int) -> list[RangeSplit]:
+        """Cut the configured range into splits (at most ``concurrency`` when automatic)."""
+        self._columns(table)  # fail early on an unusable column list
+        start, end = self.config.resolve_range(table.primary_key)
+        width = len(table.primary_key)
+        if self.config.split:
+            fill = ots_keys.INF_MIN if self.config.forward else ots_keys.INF_MAX
+            inner = [ots_keys.pad([p], width, fill) for p in self.config.split]
+        elif concurrency > 1:
+            inner = self._auto_split_points(table, start, end, concurrency)
+        else:
+            inner = []
+        bounds = [start, *inner, end]
+        return [RangeSplit(i, tuple(lo), tuple(hi)) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
+
+    def _auto_split_points(self, table: TableInfo, start: list, end: list, concurrency: int) -> list[list]:
+        forward = self.config.forward
+        low, high = (start, end) if forward else (end, start)
+        low_key, high_key = ots_keys.row_key(low), ots_keys.row_key(high)
+        names = [n for n, _ in table.primary_key]
+        points: list[list] = []
+        for unit in (_UNIT_100MB, _UNIT_1MB):
+            result = self.retry.call("ComputeSplitPointsBySize", self.client.compute_split_points_by_size,
+                                     self.config.table, 1, split_size_unit_in_byte=unit)
+            boundaries = [[dict(s.upper).get(n, ots_keys.INF_MIN) for n in names] for s in result.splits[:-1]]
+            points = [p for p in boundaries if low_key < ots_keys.row_key(p) < high_key]
+            if len(points) + 1 >= concurrency:
+                break
+        if len(points) + 1 > concurrency:  # keep evenly spaced boundaries: the pieces are about equal in size
+            step = (len(points) + 1) / concurrency
+            points = [points[round(step * k) - 1] for k in range(1, concurrency)]
+        log.info("Table %s: %d split(s) from ComputeSplitPointsBySize for concurrency %d",
+                 self.config.table, len(points) + 1, concurrency)
+        return points if forward else points[::-1]
+
+    def _columns(self, table: TableInfo):
+        columns = self.config.columns
+        if columns or self.config.mode == MULTI_VERSION:
+            return columns
+        if not table.defined_columns:
+            raise ConfigError(
+                "reader.parameter.column",
+                f"is empty, and table {table.name!r} declares no predefined columns, so 'all columns' has no "
+                "fixed order.", "list the columns to export, or use mode multiVersion (one record per cell).")
+        from tablestore_channels.config.ots_reader import Column
+
+        return tuple(Column(name=n) for n in [*(n for n, _ in table.primary_key), *table.defined_columns])
+
+    # --- reading -----------------------------------------------------------------------------
+    def read(self, table: TableInfo, split: RangeSplit) -> Iterator[tuple]:
+        """The records of one split, in scan order."""
+        config = self.config
+        names = [n for n, _ in table.primary_key]
+        direction = tablestore.Direction.FORWARD if config.forward else tablestore.Direction.BACKWARD
+        multi = config.mode == MULTI_VERSION
+        columns = self._columns(table)
+        wanted = [c.name for c in columns if not c.is_constant]
+        kwargs: dict[str, Any] = {"columns_to_get": wanted or None}
+        if multi:
+            kwargs["max_version"] = config.max_version or 2**31 - 1
+            if config.time_range:
+                kwargs["time_range"] = config.time_range
+                kwargs.pop("max_version") if config.max_version is None else None
+        start, end = ots_keys.with_names(names, split.start), ots_keys.with_names(names, split.end)
+        convert = self._multi_version_records if multi else self._row_record
+        while True:
+            _, next_start, rows, _ = self.retry.call(
+                f"GetRange({config.table}, split {split.index})", self.client.get_range,
+                config.table, direction, start, end, **kwargs)
+            for row in rows:
+                yield from convert(row, columns)
+            if not next_start:
+                return
+            start = next_start
+
+    @staticmethod
+    def _row_record(row, columns) -> Iterator[tuple]:
+        values = {name: value for name, value in row.primary_key}
+        for name, value, *_ in row.attribute_columns:
+            values[name] = value
+        yield tuple(c.constant if c.is_constant else _plain(values.get(c.name)) for c in columns)
+
+    @staticmethod
+    def _multi_version_records(row, columns) -> Iterator[tuple]:
+        pk = tuple(_plain(v) for _, v in row.primary_key)
+        for name, value, timestamp in row.attribute_columns:
+            yield (*pk, name, timestamp, _plain(value))
+
+
+def _plain(value: Any) -> Any:
+    """BINARY comes back from the SDK as bytearray; records carry immutable bytes."""
+    return bytes(value) if isinstance(value, bytearray) else value
+
+
+def pk_schema_names(table: TableInfo) -> Sequence[str]:
+    return [n for n, _ in table.primary_key]

@@ -1,0 +1,1 @@
+"""Writers: plain Python (no Airflow), each preparing a target, writing splits, committing."""

@@ -1,0 +1,234 @@
+"""OSSWriter: records to CSV / text / Parquet objects under a prefix, committed by a manifest.
+
+Object names are deterministic per (run, split, part)::
+
+    <object>[_]<run_key>_<split:05d>_<part:05d><suffix>[.gz]     data
+    <object>[_]<run_key>_<split:05d>_dirty.jsonl                 dirty records of a split
+    <object>[_]<run_key>_manifest.json                           the commit point
+
+(``_`` is added when ``object`` does not end with ``/``). A retried split rewrites its own
+objects; the manifest, written last by :meth:`OSSWriter.commit`, lists what the run produced,
+with row counts, sizes and SHA-256 checksums. ``truncate`` removes the older objects under the
+prefix only after the manifest is written, so a failed run leaves the previous output readable.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import oss2
+
+from tablestore_channels.config.oss_writer import OSSWriterConfig
+from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
+from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.parquet import ParquetRecordWriter
+from tablestore_channels.retrying import Retry, oss_retriable
+from tablestore_channels.writers.oss_upload import StreamedObject
+
+log = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+_DELETE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ObjectLayout:
+    """Where a run's objects go."""
+
+    prefix: str
+    run_key: str
+    suffix: str
+
+    @property
+    def run_prefix(self) -> str:
+        base = self.prefix if self.prefix.endswith("/") else f"{self.prefix}_"
+        return f"{base}{self.run_key}_"
+
+    def data_key(self, split: int, part: int) -> str:
+        return f"{self.run_prefix}{split:05d}_{part:05d}{self.suffix}"
+
+    def dirty_key(self, split: int) -> str:
+        return f"{self.run_prefix}{split:05d}_dirty.jsonl"
+
+    @property
+    def manifest_key(self) -> str:
+        return f"{self.run_prefix}manifest.json"
+
+
+class OSSWriter:
+    """The job side: checks before the run, commit after it.
+
+    :param bucket: an ``oss2.Bucket`` for the target bucket.
+    :param run_key: a deterministic, key-safe name of the run (same on every retry and rerun).
+    """
+
+    def __init__(self, bucket: oss2.Bucket, config: OSSWriterConfig, run_key: str, retry: Retry | None = None) -> None:
+        self.bucket = bucket
+        self.config = config
+        self.retry = retry or Retry(oss_retriable, max_retries=10, pause_ms=200)
+        suffix = config.suffix
+        if config.compress == "gzip" and not suffix.endswith(".gz"):
+            suffix += ".gz"
+        self.layout = ObjectLayout(config.object, run_key, suffix)
+
+    def _list(self, prefix: str) -> dict[str, int]:
+        return self.retry.call(f"ListObjects {prefix}", lambda: {
+            o.key: o.size for o in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)})
+
+    def prepare(self) -> None:
+        """Fail before anything is written if the bucket is missing or, in ``nonConflict`` mode,
+        objects of another run are under the prefix."""
+        try:
+            self.retry.call("GetBucketInfo", self.bucket.get_bucket_info)
+        except oss2.exceptions.NoSuchBucket as error:
+            raise PreconditionError(
+                f"OSS bucket {self.bucket.bucket_name!r} does not exist. Fix: create it, or set "
+                "writer.parameter.bucket (or the oss connection's schema) to an existing bucket.") from error
+        if self.config.write_mode == "nonConflict":
+            others = sorted(k for k in self._list(self.config.object) if not k.startswith(self.layout.run_prefix))
+            if others:
+                raise PreconditionError(
+                    f"writeMode nonConflict: {len(others)} object(s) already exist under "
+                    f"oss://{self.bucket.bucket_name}/{self.config.object}, e.g. {others[:3]}. Fix: choose another "
+                    "'object' prefix, remove them, or use writeMode truncate or append.")
+
+    def open_split(self, split: int, column_names: Sequence[str], uploader: ThreadPoolExecutor) -> OSSSplitWriter:
+        names = list(self.config.header) if self.config.header else list(column_names)
+        if self.config.header and len(self.config.header) != len(column_names):
+            raise ConfigError("writer.parameter.header",
+                              f"has {len(self.config.header)} names but records have {len(column_names)} columns.",
+                              "give one name per reader column.")
+        return OSSSplitWriter(self, split, names, uploader)
+
+    def commit(self, results: Sequence[dict], run: dict[str, Any]) -> dict:
+        """Verify the split objects, write the manifest, then (truncate) remove older objects.
+        Safe to repeat: every step is idempotent."""
+        objects = sorted((o for r in results for o in r["objects"]), key=lambda o: o["key"])
+        dirty_objects = sorted(r["dirty_object"] for r in results if r.get("dirty_object"))
+        present = self._list(self.layout.run_prefix)
+        for entry in objects:
+            if present.get(entry["key"]) != entry["bytes"]:
+                raise ChannelError(
+                    f"object {entry['key']} is missing or has {present.get(entry['key'])} bytes instead of "
+                    f"{entry['bytes']}; not committing. Fix: clear and rerun the failed split tasks.")
+        keep = {o["key"] for o in objects} | set(dirty_objects) | {self.layout.manifest_key}
+        self._delete([k for k in present if k not in keep])  # parts of failed earlier attempts
+        manifest = {
+            "manifest_version": MANIFEST_VERSION,
+            **run,
+            "bucket": self.bucket.bucket_name,
+            "prefix": self.config.object,
+            "run_key": self.layout.run_key,
+            "format": {
+                "fileFormat": self.config.file_format, "fieldDelimiter": self.config.field_delimiter,
+                "encoding": self.config.encoding, "nullFormat": self.config.null_format,
+                "dateFormat": self.config.date_format, "compress": self.config.compress,
+                "header": self.config.header is not None, "columns": results[0]["columns"] if results else [],
+            },
+            "objects": objects,
+            "dirty_objects": dirty_objects,
+            "totals": {
+                "rows": sum(o["rows"] for o in objects), "bytes": sum(o["bytes"] for o in objects),
+                "objects": len(objects), "dirty": sum(r["dirty"] for r in results),
+            },
+        }
+        body = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+        self.retry.call(f"PutObject {self.layout.manifest_key}", self.bucket.put_object, self.layout.manifest_key, body)
+        if self.config.write_mode == "truncate":
+            older = [k for k in self._list(self.config.object) if k not in keep]
+            self._delete(older)
+            if older:
+                log.info("truncate: removed %d older object(s) under %s", len(older), self.config.object)
+        return manifest
+
+    def _delete(self, keys: list[str]) -> None:
+        for i in range(0, len(keys), _DELETE_BATCH):
+            batch = keys[i:i + _DELETE_BATCH]
+            self.retry.call("DeleteMultipleObjects", self.bucket.batch_delete_objects, batch)
+
+
+class OSSSplitWriter:
+    """Writes the records of one split, rotating objects at ``maxFileSize``."""
+
+    def __init__(self, job: OSSWriter, split: int, column_names: list[str], uploader: ThreadPoolExecutor) -> None:
+        self.job = job
+        self.config = job.config
+        self.split = split
+        self.column_names = column_names
+        self.uploader = uploader
+        self._delimited = None
+        if self.config.file_format != "parquet":
+            self._delimited = DelimitedFormat(
+                kind=self.config.file_format, field_delimiter=self.config.field_delimiter,
+                encoding=self.config.encoding, null_format=self.config.null_format,
+                date_format=self.config.date_format)
+            self._header = self._delimited.encode_header(column_names) if self.config.header else b""
+        self._objects: list[dict] = []
+        self._sink: StreamedObject | None = None
+        self._stream: Any = None  # what records are written to: the sink, a gzip wrapper or a parquet writer
+        self._rows = 0
+        self._dirty: StreamedObject | None = None
+        self.dirty_count = 0
+
+    def _open_object(self) -> None:
+        key = self.job.layout.data_key(self.split, len(self._objects))
+        self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
+        self._rows = 0
+        if self._delimited is None:
+            self._stream = ParquetRecordWriter(self._sink, self.column_names)
+            return
+        # mtime=0 and no file name: a rerun produces byte-identical objects
+        self._stream = (gzip.GzipFile(filename="", fileobj=self._sink, mode="wb", mtime=0)
+                        if self.config.compress == "gzip" else self._sink)
+        if self._header:
+            self._stream.write(self._header)
+
+    def _close_object(self) -> None:
+        if self._stream is not self._sink:
+            self._stream.close()  # gzip trailer / parquet footer
+        self._sink.close()
+        self._objects.append({"key": self._sink.key, "split": self.split, "part": len(self._objects),
+                              "rows": self._rows, "bytes": self._sink.size, "sha256": self._sink.sha256})
+        self._sink = self._stream = None
+
+    def write(self, record: tuple) -> int:
+        if self._sink is None:
+            self._open_object()
+        before = self._sink.size
+        if self._delimited is None:
+            self._stream.write(record)
+            size = self._sink.size - before
+        else:
+            line = self._delimited.encode_record(record)
+            self._stream.write(line)
+            size = len(line)
+        self._rows += 1
+        if self._sink.size >= self.config.max_file_size:
+            self._close_object()
+        return size
+
+    def write_dirty(self, line: bytes) -> None:
+        if self._dirty is None:
+            self._dirty = StreamedObject(self.job.bucket, self.job.layout.dirty_key(self.split), self.job.retry,
+                                         self.uploader)
+        self._dirty.write(line)
+        self.dirty_count += 1
+
+    def close(self) -> dict:
+        if self._sink is not None:
+            self._close_object()
+        if self._dirty is not None:
+            self._dirty.close()
+        return {"split": self.split, "columns": self.column_names, "objects": self._objects,
+                "dirty_object": self._dirty.key if self._dirty else None, "dirty": self.dirty_count}
+
+    def abort(self) -> None:
+        for sink in (self._sink, self._dirty):
+            if sink is not None:
+                sink.abort()
