@@ -16,14 +16,10 @@ from typing import Any
 
 import pendulum
 
-from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.config.ots_reader import OTSReaderConfig
 from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.config.setting import JobSetting
 from tablestore_channels.errors import ConfigError
-
-READERS = {"ots": OTSReaderConfig}
-WRITERS = {"oss": OSSWriterConfig}
+from tablestore_channels.plugins import READERS, WRITERS
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def _plugin(conf: Parameters, role: str, registry: Mapping[str, Any]) -> tuple[s
     if plugin not in registry:
         raise ConfigError(block.key("plugin"), f"unknown {role} plugin {plugin!r}.",
                           f"use one of: {', '.join(sorted(registry))}.")
-    return plugin, registry[plugin].from_parameter(block.mapping("parameter"), block.key("parameter"))
+    return plugin, registry[plugin].config.from_parameter(block.mapping("parameter"), block.key("parameter"))
 
 
 def _schedule(raw: Mapping[str, Any]) -> Schedule:

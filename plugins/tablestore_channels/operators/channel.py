@@ -90,19 +90,21 @@ class ChannelCommitOperator(_ChannelOperator):
     """Checks the error limit over all splits and commits the output (the manifest for OSS).
 
     :param job: the job; templated.
+    :param plan: the plan task's descriptors (they carry the writer's context).
     :param results: the transfer tasks' results.
-    Returns the summary: rows, bytes, objects, dirty count, duration, manifest location.
+    Returns the summary: rows, bytes, objects, dirty count, duration, and where the output is.
     """
 
-    template_fields: Sequence[str] = ("job", "results")  # rendering resolves the transfer results
+    template_fields: Sequence[str] = ("job", "plan", "results")  # rendering resolves the XComs
     ui_color = "#c9f2c7"
 
-    def __init__(self, *, results: Any, **kwargs) -> None:
+    def __init__(self, *, plan: Any, results: Any, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.plan = plan
         self.results = results
 
     def execute(self, context: Context) -> dict:
-        summary = self._run(jobrun.commit, run_info(context), list(self.results))
+        summary = self._run(jobrun.commit, run_info(context), list(self.results), self.plan[0]["writer"])
         started = context["dag_run"].start_date
         if started is not None:
             summary["duration_seconds"] = round((pendulum.now("UTC") - started).total_seconds(), 3)
@@ -115,5 +117,5 @@ def channel_tasks(job: dict[str, Any], group_id: str = "channel") -> TaskGroup:
     with TaskGroup(group_id=group_id) as group:
         plan = ChannelPlanOperator(task_id="plan", job=job)
         move = ChannelTransferOperator.partial(task_id="transfer", job=job).expand(split=plan.output)
-        ChannelCommitOperator(task_id="commit", job=job, results=move.output)
+        ChannelCommitOperator(task_id="commit", job=job, plan=plan.output, results=move.output)
     return group

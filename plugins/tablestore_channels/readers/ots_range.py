@@ -10,7 +10,7 @@ following ``next_start_primary_key`` until the split is done; every call retried
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import tablestore
 from tablestore import OTSServiceError
 
 from tablestore_channels import ots_keys
-from tablestore_channels.config.ots_reader import MULTI_VERSION, OTSReaderConfig
+from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.retrying import Retry, ots_retriable
 
@@ -35,6 +35,14 @@ class TableInfo:
     name: str
     primary_key: tuple[tuple[str, str], ...]  # (name, STRING|INTEGER|BINARY)
     defined_columns: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "primary_key": [list(c) for c in self.primary_key],
+                "defined_columns": list(self.defined_columns)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TableInfo:
+        return cls(data["name"], tuple(tuple(c) for c in data["primary_key"]), tuple(data["defined_columns"]))
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,14 @@ class OTSRangeReader:
             return [name for name, _ in table.primary_key] + ["column", "timestamp", "value"]
         return [c.name if not c.is_constant else f"const_{i}" for i, c in enumerate(self._columns(table))]
 
-    def plan(self, table: TableInfo, concurrency: int) -> list[RangeSplit]:
+    def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
+        """Check the table and cut the range: (one JSON descriptor per split, output column names)."""
+        table = self.describe()
+        splits = self.plan_ranges(table, concurrency)
+        log.info("Planned %d split(s) of table %s", len(splits), table.name)
+        return [{"table": table.to_json(), "split": s.to_json()} for s in splits], self.output_columns(table)
+
+    def plan_ranges(self, table: TableInfo, concurrency: int) -> list[RangeSplit]:
         """Cut the configured range into splits (at most ``concurrency`` when automatic)."""
         self._columns(table)  # fail early on an unusable column list
         start, end = self.config.resolve_range(table.primary_key)
@@ -131,13 +146,14 @@ class OTSRangeReader:
                 "reader.parameter.column",
                 f"is empty, and table {table.name!r} declares no predefined columns, so 'all columns' has no "
                 "fixed order.", "list the columns to export, or use mode multiVersion (one record per cell).")
-        from tablestore_channels.config.ots_reader import Column
-
         return tuple(Column(name=n) for n in [*(n for n, _ in table.primary_key), *table.defined_columns])
 
     # --- reading -----------------------------------------------------------------------------
-    def read(self, table: TableInfo, split: RangeSplit) -> Iterator[tuple]:
-        """The records of one split, in scan order."""
+    def read(self, descriptor: dict) -> Iterator[tuple]:
+        """The records of one planned split, in scan order."""
+        return self.read_range(TableInfo.from_json(descriptor["table"]), RangeSplit.from_json(descriptor["split"]))
+
+    def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[tuple]:
         config = self.config
         names = [n for n, _ in table.primary_key]
         direction = tablestore.Direction.FORWARD if config.forward else tablestore.Direction.BACKWARD
@@ -180,6 +196,3 @@ def _plain(value: Any) -> Any:
     """BINARY comes back from the SDK as bytearray; records carry immutable bytes."""
     return bytes(value) if isinstance(value, bytearray) else value
 
-
-def pk_schema_names(table: TableInfo) -> Sequence[str]:
-    return [n for n, _ in table.primary_key]

@@ -81,9 +81,9 @@ class OSSWriter:
         return self.retry.call(f"ListObjects {prefix}", lambda: {
             o.key: o.size for o in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)})
 
-    def prepare(self) -> None:
+    def prepare(self, column_names: Sequence[str]) -> dict:
         """Fail before anything is written if the bucket is missing or, in ``nonConflict`` mode,
-        objects of another run are under the prefix."""
+        objects of another run are under the prefix. Returns the context the splits get (none)."""
         try:
             self.retry.call("GetBucketInfo", self.bucket.get_bucket_info)
         except oss2.exceptions.NoSuchBucket as error:
@@ -97,18 +97,19 @@ class OSSWriter:
                     f"writeMode nonConflict: {len(others)} object(s) already exist under "
                     f"oss://{self.bucket.bucket_name}/{self.config.object}, e.g. {others[:3]}. Fix: choose another "
                     "'object' prefix, remove them, or use writeMode truncate or append.")
+        return {}
 
-    def open_split(self, split: int, column_names: Sequence[str], uploader: ThreadPoolExecutor) -> OSSSplitWriter:
+    def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OSSSplitWriter:
         names = list(self.config.header) if self.config.header else list(column_names)
         if self.config.header and len(self.config.header) != len(column_names):
             raise ConfigError("writer.parameter.header",
                               f"has {len(self.config.header)} names but records have {len(column_names)} columns.",
                               "give one name per reader column.")
-        return OSSSplitWriter(self, split, names, uploader)
+        return OSSSplitWriter(self, split, names)
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any]) -> dict:
+    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict | None = None) -> dict:
         """Verify the split objects, write the manifest, then (truncate) remove older objects.
-        Safe to repeat: every step is idempotent."""
+        Safe to repeat: every step is idempotent. Returns the summary for XCom."""
         objects = sorted((o for r in results for o in r["objects"]), key=lambda o: o["key"])
         dirty_objects = sorted(r["dirty_object"] for r in results if r.get("dirty_object"))
         present = self._list(self.layout.run_prefix)
@@ -145,7 +146,7 @@ class OSSWriter:
             self._delete(older)
             if older:
                 log.info("truncate: removed %d older object(s) under %s", len(older), self.config.object)
-        return manifest
+        return {**manifest["totals"], "manifest": f"oss://{self.bucket.bucket_name}/{self.layout.manifest_key}"}
 
     def _delete(self, keys: list[str]) -> None:
         for i in range(0, len(keys), _DELETE_BATCH):
@@ -156,12 +157,13 @@ class OSSWriter:
 class OSSSplitWriter:
     """Writes the records of one split, rotating objects at ``maxFileSize``."""
 
-    def __init__(self, job: OSSWriter, split: int, column_names: list[str], uploader: ThreadPoolExecutor) -> None:
+    def __init__(self, job: OSSWriter, split: int, column_names: list[str]) -> None:
         self.job = job
         self.config = job.config
         self.split = split
         self.column_names = column_names
-        self.uploader = uploader
+        # parts go up in the background while the next ones are encoded
+        self.uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oss-upload")
         self._delimited = None
         if self.config.file_format != "parquet":
             self._delimited = DelimitedFormat(
@@ -225,6 +227,7 @@ class OSSSplitWriter:
             self._close_object()
         if self._dirty is not None:
             self._dirty.close()
+        self.uploader.shutdown()
         return {"split": self.split, "columns": self.column_names, "objects": self._objects,
                 "dirty_object": self._dirty.key if self._dirty else None, "dirty": self.dirty_count}
 
@@ -232,3 +235,4 @@ class OSSSplitWriter:
         for sink in (self._sink, self._dirty):
             if sink is not None:
                 sink.abort()
+        self.uploader.shutdown(cancel_futures=True)
