@@ -36,13 +36,13 @@ test: airflow-db
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db
-	$(BIN)/python -m tablestore_demo
+	$(BIN)/python -m devstack.demo
 
 up: airflow-db
 	$(BIN)/python -m devstack.up
 
 bench: venv
-	$(BIN)/python -m bench
+	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
 proto: venv

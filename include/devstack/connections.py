@@ -39,3 +39,27 @@ def as_environment(endpoints: dict) -> dict[str, str]:
     """The connections as ``AIRFLOW_CONN_<ID>`` environment variables."""
     return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)
             for conn_id, conn in airflow_connections(endpoints).items()}
+
+
+class DirectConnections:
+    """The channels' clients for the local servers without Airflow (benchmarks, scripts); the
+    same shapes as :class:`tablestore_channels.hooks.connections.AirflowConnections`."""
+
+    def __init__(self, endpoints: dict) -> None:
+        self.endpoints = endpoints
+
+    def tablestore(self, config):
+        from tablestore.retry import NoRetryPolicy
+
+        from tablestore_channels.hooks.tablestore import TablestoreConnectionSettings
+
+        ts = self.endpoints["tablestore"]
+        return TablestoreConnectionSettings(ts["endpoint"], ts["instance"], ts["access_key_id"],
+                                            ts["access_key_secret"]).client(retry_policy=NoRetryPolicy())
+
+    def oss_bucket(self, config):
+        import oss2
+
+        oss = self.endpoints["oss"]
+        return oss2.Bucket(oss2.Auth(oss["access_key_id"], oss["access_key_secret"]), oss["endpoint"],
+                           getattr(config, "bucket", None) or oss["bucket"])

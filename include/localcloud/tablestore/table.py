@@ -80,6 +80,12 @@ class ReadSpec:
         """True when the newest version of every column is asked for: the stored bytes fit."""
         return self.columns is None and self.time_range is None and self.max_versions == 1
 
+    def takes_whole(self, row: Row) -> bool:
+        """True when the stored newest-version bytes of ``row`` are the answer: newest versions
+        only, and every column the row has is asked for (readers often list them all)."""
+        return self.time_range is None and self.max_versions == 1 and (
+            self.columns is None or (bool(row.names) and row.names <= self.columns))
+
 
 @dataclass
 class Mutation:
@@ -95,10 +101,11 @@ class Row:
     """A stored row. ``encoded``: all versions; ``latest``: the newest version of each column
     (the same object when every column has one version). Both lack the buffer header."""
 
-    __slots__ = ("pk", "encoded", "latest", "oldest_latest", "newest")
+    __slots__ = ("pk", "names", "encoded", "latest", "oldest_latest", "newest")
 
     def __init__(self, pk: tuple, pk_names: list[str], columns: dict[str, list[tuple[int, object]]]) -> None:
         self.pk = pk
+        self.names = frozenset(columns)
         pk_cells, pk_checksums = pb.encode_primary_key(zip(pk_names, pk))
         every, newest_only, multi = [], [], False
         for name in sorted(columns):
@@ -275,7 +282,7 @@ class Table:
         """The row as a read with ``spec`` returns it (no header), or None when nothing of it
         is to be returned."""
         cutoff = self._cutoff(now_ms)
-        if spec.plain and (cutoff is None or row.oldest_latest is None or row.oldest_latest >= cutoff):
+        if spec.takes_whole(row) and (cutoff is None or row.oldest_latest is None or row.oldest_latest >= cutoff):
             return row.latest
         stored = row.columns()
         cells = []
@@ -311,13 +318,13 @@ class Table:
             positions = range(bisect.bisect_right(keys, start_key) - 1, bisect.bisect_right(keys, end_key) - 1, -1)
         max_rows = PAGE_ROWS if limit is None else min(limit, PAGE_ROWS)
         cutoff = self._cutoff(now_ms)
-        fast = spec.plain and cutoff is None
+        fast = cutoff is None and spec.time_range is None and spec.max_versions == 1
         rows, out, size = self.rows, [], 0
         for position in positions:
             row = rows[keys[position]]
             if len(out) >= max_rows:
                 return out, row.pk
-            if fast:
+            if fast and spec.takes_whole(row):
                 data = row.latest
             else:
                 if cutoff is not None and row.newest is not None and row.newest < cutoff:

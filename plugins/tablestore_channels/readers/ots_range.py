@@ -162,31 +162,38 @@ class OTSRangeReader:
         wanted = [c.name for c in columns if not c.is_constant]
         kwargs: dict[str, Any] = {"columns_to_get": wanted or None}
         if multi:
+            # always sent: the SDK turns a missing max_version into 1, even with a time range
             kwargs["max_version"] = config.max_version or 2**31 - 1
             if config.time_range:
                 kwargs["time_range"] = config.time_range
-                kwargs.pop("max_version") if config.max_version is None else None
         start, end = ots_keys.with_names(names, split.start), ots_keys.with_names(names, split.end)
-        convert = self._multi_version_records if multi else self._row_record
+        convert = _multi_version_records if multi else _row_records
         while True:
             _, next_start, rows, _ = self.retry.call(
                 f"GetRange({config.table}, split {split.index})", self.client.get_range,
                 config.table, direction, start, end, **kwargs)
-            for row in rows:
-                yield from convert(row, columns)
+            yield from convert(rows, columns)
             if not next_start:
                 return
             start = next_start
 
-    @staticmethod
-    def _row_record(row, columns) -> Iterator[tuple]:
-        values = {name: value for name, value in row.primary_key}
-        for name, value, *_ in row.attribute_columns:
-            values[name] = value
-        yield tuple(c.constant if c.is_constant else _plain(values.get(c.name)) for c in columns)
 
-    @staticmethod
-    def _multi_version_records(row, columns) -> Iterator[tuple]:
+# Page converters: the per-row work of an export, kept to a few C-level calls per row.
+
+def _row_records(rows, columns) -> Iterator[tuple]:
+    names = [None if c.is_constant else c.name for c in columns]
+    constants = [(i, c.constant) for i, c in enumerate(columns) if c.is_constant]
+    for row in rows:
+        values = dict(row.primary_key)
+        values.update([cell[:2] for cell in row.attribute_columns])
+        record = [_plain(values.get(name)) for name in names]
+        for index, constant in constants:
+            record[index] = constant
+        yield tuple(record)
+
+
+def _multi_version_records(rows, columns) -> Iterator[tuple]:
+    for row in rows:
         pk = tuple(_plain(v) for _, v in row.primary_key)
         for name, value, timestamp in row.attribute_columns:
             yield (*pk, name, timestamp, _plain(value))
@@ -194,5 +201,5 @@ class OTSRangeReader:
 
 def _plain(value: Any) -> Any:
     """BINARY comes back from the SDK as bytearray; records carry immutable bytes."""
-    return bytes(value) if isinstance(value, bytearray) else value
+    return bytes(value) if value.__class__ is bytearray else value
 

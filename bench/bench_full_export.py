@@ -1,0 +1,114 @@
+"""Full export Tablestore -> OSS (CSV): figures for issue 5.
+
+1. rows/s of one export split vs a raw SDK loop that only reads the pages (target ratio >= 0.8);
+2. wall time with 1 vs 2 splits, each split in its own process (as mapped task instances run);
+3. peak RSS of an export process at 100k vs 1M rows (target: flat, < 1.2x).
+
+Run: .venv/bin/python bench/bench_full_export.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import tablestore
+
+from devstack import demo_data
+from devstack.connections import DirectConnections
+from localcloud.process import LocalCloudProcess
+from tablestore_channels import jobrun
+from tablestore_channels.config.job import JobSpec
+
+
+def job(table: str, concurrent: int, prefix: str) -> JobSpec:
+    return JobSpec.from_dict({"type": "job", "configuration": {
+        "setting": {"speed": {"concurrent": concurrent}},
+        "reader": {"plugin": "ots", "parameter": {"table": table}},
+        "writer": {"plugin": "oss", "parameter": {"object": prefix, "writeMode": "truncate", "fileFormat": "csv"}},
+    }})
+
+
+def raw_read(endpoints: dict, table: str) -> tuple[int, float]:
+    client = DirectConnections(endpoints).tablestore(None)
+    start = [("device_id", tablestore.INF_MIN), ("ts", tablestore.INF_MIN)]
+    end = [("device_id", tablestore.INF_MAX), ("ts", tablestore.INF_MAX)]
+    rows, began = 0, time.perf_counter()
+    while start:
+        _, start, page, _ = client.get_range(table, tablestore.Direction.FORWARD, start, end)
+        rows += len(page)
+    return rows, time.perf_counter() - began
+
+
+def _export_split(endpoints: dict, table: str, concurrent: int, prefix: str, descriptor: dict, out) -> None:
+    spec = job(table, concurrent, prefix)
+    run = jobrun.RunInfo("bench", {"run_id": "bench"})
+    began = time.perf_counter()
+    result = jobrun.run_split(spec, DirectConnections(endpoints), run, descriptor)
+    out.put({"rows": result["written"], "seconds": time.perf_counter() - began,
+             "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+
+
+def export(endpoints: dict, table: str, concurrent: int, prefix: str) -> dict:
+    """Plan in this process, run each split in its own process at the same time, then commit."""
+    spec = job(table, concurrent, prefix)
+    run = jobrun.RunInfo("bench", {"run_id": "bench"})
+    conns = DirectConnections(endpoints)
+    descriptors = jobrun.plan(spec, conns, run)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    began = time.perf_counter()
+    procs = [ctx.Process(target=_export_split, args=(endpoints, table, concurrent, prefix, d, out)) for d in descriptors]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - began
+    rows = sum(r["rows"] for r in results)
+    return {"splits": len(descriptors), "rows": rows, "wall_s": round(wall, 2), "rows_per_s": round(rows / wall),
+            "split_rows_per_s": [round(r["rows"] / r["seconds"]) for r in results],
+            "peak_rss_mb": round(max(r["maxrss_kb"] for r in results) / 1024, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large table")
+    parser.add_argument("--small", type=int, default=100_000, help="rows of the small table")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, LocalCloudProcess(Path(tmp), services=("tablestore", "oss")) as cloud:
+        endpoints = cloud.endpoints
+        client = DirectConnections(endpoints).tablestore(None)
+        for table, count in (("bench_small", args.small), ("bench_large", args.rows)):
+            began = time.perf_counter()
+            demo_data.create_table(client, table)
+            demo_data.load(client, count, table)
+            print(f"loaded {count:,} rows into {table} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+        rows, seconds = raw_read(endpoints, "bench_small")
+        raw_rate = rows / seconds
+        one = export(endpoints, "bench_small", 1, "bench/one/")
+        two = export(endpoints, "bench_small", 2, "bench/two/")
+        large = export(endpoints, "bench_large", 1, "bench/large/")
+        figures = {
+            "raw_sdk_read_rows_per_s": round(raw_rate),
+            "export_1_split": one,
+            "export_vs_raw_ratio": round(one["rows_per_s"] / raw_rate, 3),
+            "export_2_splits": two,
+            "speedup_2_vs_1": round(two["rows_per_s"] / one["rows_per_s"], 2),
+            "peak_rss_small_mb": one["peak_rss_mb"],
+            f"export_{args.rows}_rows": large,
+            "rss_ratio_large_vs_small": round(large["peak_rss_mb"] / one["peak_rss_mb"], 3),
+        }
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
