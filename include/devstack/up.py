@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,12 @@ from localcloud.process import LocalCloudProcess
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops both, like Ctrl-C
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     airflow_home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).with_name("airflow"))
     cloud = LocalCloudProcess(ROOT / ".localcloud")

@@ -1,0 +1,78 @@
+"""The `python -m localcloud serve` contract other checks rely on."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import os
+import time
+from pathlib import Path
+
+import oss2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "localcloud", "serve", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no endpoints file"
+        time.sleep(0.05)
+    return json.loads(path.read_text())
+
+
+def test_serve_writes_endpoints_for_the_given_ports_and_exits_0_on_sigterm(tmp_path):
+    ports = {name: _free_port() for name in ("tablestore", "oss", "maxcompute")}
+    endpoints_file = tmp_path / "endpoints.json"
+    private_tmp = tmp_path / "tmp"  # the server's temporary data folder goes here
+    private_tmp.mkdir()
+    proc = _serve("--endpoints-file", str(endpoints_file), *(a for n, p in ports.items() for a in (f"--{n}-port", str(p))),
+                  env={**os.environ, "TMPDIR": str(private_tmp)})
+    endpoints = _wait_for(endpoints_file, proc)
+    assert [p.name for p in private_tmp.iterdir()][0].startswith("localcloud-")
+    assert endpoints["tablestore"]["endpoint"] == f"http://127.0.0.1:{ports['tablestore']}"
+    assert endpoints["oss"]["endpoint"] == f"http://127.0.0.1:{ports['oss']}"
+    assert endpoints["maxcompute"]["endpoint"] == f"http://127.0.0.1:{ports['maxcompute']}/api"
+    for info in endpoints.values():
+        assert info["access_key_id"] and info["access_key_secret"]
+    assert endpoints["tablestore"]["instance"] and endpoints["oss"]["bucket"] and endpoints["maxcompute"]["project"]
+    # every server accepts connections once the file exists
+    for port in ports.values():
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    # without --data-dir the data was temporary and is gone
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_data_dir_survives_a_restart(tmp_path):
+    data = tmp_path / "data"
+    endpoints_file = tmp_path / "endpoints.json"
+    proc = _serve("--services", "oss", "--data-dir", str(data), "--endpoints-file", str(endpoints_file))
+    oss = _wait_for(endpoints_file, proc)["oss"]
+    bucket = oss2.Bucket(oss2.Auth(oss["access_key_id"], oss["access_key_secret"]), oss["endpoint"], oss["bucket"])
+    bucket.put_object("kept.txt", b"still here")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    endpoints_file.unlink()
+    proc = _serve("--services", "oss", "--data-dir", str(data), "--endpoints-file", str(endpoints_file))
+    try:
+        oss = _wait_for(endpoints_file, proc)["oss"]
+        bucket = oss2.Bucket(oss2.Auth(oss["access_key_id"], oss["access_key_secret"]), oss["endpoint"], oss["bucket"])
+        assert bucket.get_object("kept.txt").read() == b"still here"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
