@@ -94,7 +94,10 @@ def serve(args: argparse.Namespace) -> int:
         if args.endpoints_file:
             _write_atomically(args.endpoints_file, text)
         print(text, flush=True)
-        stop.wait()
+        # Wake up now and then: a signal may land on a server thread, and its Python handler
+        # runs only when the main thread gets to execute.
+        while not stop.wait(0.5):
+            pass
     finally:
         for _, server in servers:
             server.shutdown()

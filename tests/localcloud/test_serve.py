@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,14 +22,16 @@ def _free_port() -> int:
 
 
 def _serve(*args: str, env: dict | None = None) -> subprocess.Popen:
+    # output to a file: an unread pipe would fill up and block the server
+    log = tempfile.TemporaryFile()
     return subprocess.Popen([sys.executable, "-m", "localcloud", "serve", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                            stdout=log, stderr=log, env=env)
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while not path.exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
+        assert proc.poll() is None, "localcloud serve exited early"
         assert time.monotonic() < deadline, "no endpoints file"
         time.sleep(0.05)
     return json.loads(path.read_text())
