@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,14 +169,18 @@ class OTSRangeReader:
                 kwargs["time_range"] = config.time_range
         start, end = ots_keys.with_names(names, split.start), ots_keys.with_names(names, split.end)
         convert = _multi_version_records if multi else _row_records
-        while True:
-            _, next_start, rows, _ = self.retry.call(
-                f"GetRange({config.table}, split {split.index})", self.client.get_range,
-                config.table, direction, start, end, **kwargs)
-            yield from convert(rows, columns)
-            if not next_start:
-                return
-            start = next_start
+
+        def fetch(page_start):
+            return self.retry.call(f"GetRange({config.table}, split {split.index})", self.client.get_range,
+                                   config.table, direction, page_start, end, **kwargs)
+
+        # The next page is fetched while this one is converted and written.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="getrange") as prefetch:
+            page = prefetch.submit(fetch, start)
+            while page is not None:
+                _, next_start, rows, _ = page.result()
+                page = prefetch.submit(fetch, next_start) if next_start else None
+                yield from convert(rows, columns)
 
 
 # Page converters: the per-row work of an export, kept to a few C-level calls per row.
