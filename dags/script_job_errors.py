@@ -4,10 +4,10 @@ script_jobs.py and keep working (airflow parses this file because it mentions a 
 
 from pathlib import Path
 
-from tablestore_channels.job_dags import load_job_dags
+from tablestore_channels.job_dags import job_file_errors, jobs_folder
 
-JOBS = Path(__file__).resolve().parents[1] / "include" / "jobs"
+JOBS = jobs_folder(Path(__file__).resolve().parents[1] / "include" / "jobs")
 
-_, _errors = load_job_dags(JOBS)
+_errors = job_file_errors(JOBS)
 if _errors:
     raise ValueError("Invalid job file(s):\n" + "\n".join(f"- {message}" for message in _errors.values()))

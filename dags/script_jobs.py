@@ -5,9 +5,9 @@ Invalid files are reported by script_job_errors.py, so they never hide the valid
 
 from pathlib import Path
 
-from tablestore_channels.job_dags import load_job_dags
+from tablestore_channels.job_dags import jobs_folder, load_job_dags
 
-JOBS = Path(__file__).resolve().parents[1] / "include" / "jobs"
+JOBS = jobs_folder(Path(__file__).resolve().parents[1] / "include" / "jobs")
 
 _dags, _errors = load_job_dags(JOBS)
 globals().update(_dags)

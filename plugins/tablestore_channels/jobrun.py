@@ -7,9 +7,11 @@ built from Airflow connections (:class:`Connections`), tests and benchmarks with
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import odps
 import oss2
 import tablestore
 
@@ -33,6 +35,9 @@ class Connections(Protocol):
     def oss_bucket(self, config) -> oss2.Bucket:
         """The bucket of the plugin's datasource (or its ``bucket`` parameter)."""
 
+    def maxcompute(self, config) -> odps.ODPS:
+        """A pyodps client of the plugin's datasource (its project)."""
+
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -54,8 +59,9 @@ def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
     """Check source and target, cut the source into splits; one JSON descriptor per split."""
     descriptors, columns = _reader(job, connections, run).plan(job.setting.speed.concurrent)
     context = _writer(job, connections, run).prepare(columns)
-    return [{"index": i, "splits": len(descriptors), "columns": columns, "reader": d, "writer": context}
-            for i, d in enumerate(descriptors)]
+    planned_at = time.time()
+    return [{"index": i, "splits": len(descriptors), "columns": columns, "reader": d, "writer": context,
+             "planned_at": planned_at} for i, d in enumerate(descriptors)]
 
 
 def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: dict) -> dict:
@@ -64,6 +70,8 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     reader = _reader(job, connections, run)
     sink = _writer(job, connections, run).open_split(index, columns, descriptor["writer"])
     dirty = DirtyRecords(job.setting.error_limit, sink.write_dirty, columns, index)
+    if hasattr(sink, "collect_dirty"):  # a batching sink finds unwritable rows after write() returned
+        sink.collect_dirty(dirty)
     throttle = ByteThrottle(job.setting.speed.bytes_per_second_per_split(splits))
     progress = Progress(f"split {index + 1}/{splits}")
     try:
@@ -72,13 +80,16 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     except BaseException:
         sink.abort()
         raise
-    result.update(read=stats.read, written=stats.written, seconds=stats.seconds)
+    result.update(read=stats.read, written=stats.read - dirty.count, seconds=stats.seconds)
+    if hasattr(reader, "commit"):  # a reader with positions to save reports them for the commit
+        result["reader"] = reader.read_result()
     return result
 
 
 def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[dict],
            context: dict | None = None) -> dict:
-    """Check the error limit over all splits, then commit the writer's output."""
+    """Check the error limit over all splits, commit the writer's output, then the reader's
+    positions (a reader that has ``commit``): positions never move ahead of committed output."""
     read = sum(r["read"] for r in results)
     dirty = sum(r["dirty"] for r in results)
     limit = job.setting.error_limit
@@ -88,4 +99,15 @@ def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[d
             f"{dirty} dirty record(s) out of {read} exceed {limit.describe()}; nothing was committed and the "
             f"previous output is untouched. Dirty records kept in: {kept}.")
     summary = _writer(job, connections, run).commit(results, {**run.details, "read": read}, context)
+    reader = _reader(job, connections, run)
+    if hasattr(reader, "commit"):
+        summary.update(reader.commit([r["reader"] for r in results], run.details))
     return {**summary, "read": read, "dirty": dirty, "split_seconds": round(sum(r["seconds"] for r in results), 3)}
+
+
+def discard(job: JobSpec, connections: Connections, run: RunInfo) -> dict:
+    """After a run that did not commit: let the writer remove its uncommitted output (a writer
+    with ``discard``; others leave nothing visible). A committed run is left alone."""
+    writer = _writer(job, connections, run)
+    removed = writer.discard() if hasattr(writer, "discard") else []
+    return {"removed": len(removed)}

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
 from tablestore_channels.errors import DirtyRecord
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """What a reader yields in place of a record it cannot decode (a malformed line, a value not
+    of its column's type): the channel counts it as dirty and goes on with the next record."""
+
+    record: Sequence[Any]
+    reason: str
+    column: int | None = None
 
 
 class RecordSink(Protocol):
@@ -31,6 +41,9 @@ def transfer(records: Iterable[tuple], sink: RecordSink, dirty: DirtyRecords, th
     read = written = 0
     for record in records:
         read += 1
+        if type(record) is Rejected:
+            dirty.add(record.record, record.reason, record.column)
+            continue
         try:
             size = sink.write(record)
         except DirtyRecord as bad:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.config.parameters import Parameters, is_templated
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.formats.delimited import DelimitedFormat
 
 DEFAULT_CONN_ID = "oss_default"
 WRITE_MODES = ("truncate", "append", "nonConflict")
@@ -61,16 +62,23 @@ class OSSWriterConfig:
             raise ConfigError(p.key("compress"), "parquet compresses its pages itself.", "remove 'compress'.")
         # nullFormat may legitimately be the empty string, which Parameters.get treats as unset.
         null_format = raw.get("nullFormat", "null")
-        if not isinstance(null_format, str):
-            raise ConfigError(p.key("nullFormat"), f"must be a string, got {null_format!r}.")
+        field_delimiter = raw.get("fieldDelimiter", ",")
+        for name, value in (("nullFormat", null_format), ("fieldDelimiter", field_delimiter)):
+            if not isinstance(value, str):
+                raise ConfigError(p.key(name), f"must be a string, got {value!r}.")
+        encoding = p.string("encoding", "UTF-8")
+        date_format = p.string("dateFormat", "yyyy-MM-dd HH:mm:ss")
+        if file_format != "parquet":
+            _check_delimited(p, kind=file_format, field_delimiter=field_delimiter, encoding=encoding,
+                             null_format=null_format, date_format=date_format)
         return cls(
             object=prefix,
             write_mode=p.choice("writeMode", WRITE_MODES),
             file_format=file_format,
-            field_delimiter=raw.get("fieldDelimiter", ","),
-            encoding=p.string("encoding", "UTF-8"),
+            field_delimiter=field_delimiter,
+            encoding=encoding,
             null_format=null_format,
-            date_format=p.string("dateFormat", "yyyy-MM-dd HH:mm:ss"),
+            date_format=date_format,
             header=header,
             suffix=p.string("suffix", ""),
             max_file_size=p.integer("maxFileSize", 100_000, minimum=1) * MB,
@@ -78,3 +86,14 @@ class OSSWriterConfig:
             bucket=p.string("bucket", None),
             datasource=p.string("datasource", DEFAULT_CONN_ID),
         )
+
+
+def _check_delimited(p: Parameters, **settings: str) -> None:
+    """Check the csv/text settings now, so that a bad one fails the job file at load time (and
+    not a split task at run time) with the key's full path."""
+    if any(is_templated(value) for value in settings.values()):
+        return  # checked after rendering, when the operator validates the job again
+    try:
+        DelimitedFormat(**settings)
+    except ConfigError as error:
+        raise ConfigError(p.key(error.key), str(error).removeprefix(f"{error.key}: ")) from None

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tablestore_channels import ots_keys
+from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
 from tablestore_channels.config.parameters import Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError, PreconditionError
 
-log = logging.getLogger(__name__)
 
 DEFAULT_CONN_ID = "tablestore_default"
 NORMAL, MULTI_VERSION = "normal", "multiVersion"
-_INLINE_CREDENTIALS = ("endpoint", "accessId", "accessKey", "instanceName")
 _CONSTANT_TYPES = ("string", "int", "double", "bool", "binary")
 
 
@@ -31,16 +29,6 @@ class Column:
     @property
     def is_constant(self) -> bool:
         return self.name is None
-
-
-@dataclass(frozen=True)
-class InlineCredentials:
-    """Credentials written into the job (accepted like DataX, but an Airflow connection is better)."""
-
-    endpoint: str
-    instance_name: str
-    access_key_id: str
-    access_key_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +54,7 @@ class OTSReaderConfig:
     inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "column", "range", "mode", "timeRange", "maxVersion",
-               "maxRetryTime", "retryPauseInMillisecond", *_INLINE_CREDENTIALS)
+               "maxRetryTime", "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSReaderConfig:
@@ -91,16 +79,7 @@ class OTSReaderConfig:
         if max_version is not None and mode != MULTI_VERSION:
             raise ConfigError(p.key("maxVersion"), "applies to mode multiVersion only.",
                               "remove it, or set mode to multiVersion.")
-        inline = None
-        if any(p.has(k) for k in _INLINE_CREDENTIALS):
-            missing = [k for k in _INLINE_CREDENTIALS if not p.has(k)]
-            if missing:
-                raise ConfigError(p.key(missing[0]), "is required with inline credentials.",
-                                  "better: remove endpoint/accessId/accessKey/instanceName and set 'datasource' "
-                                  "to an Airflow connection of type tablestore.")
-            log.warning("%s: credentials are written in the job; prefer an Airflow connection in 'datasource'.", path)
-            inline = InlineCredentials(p.string("endpoint"), p.string("instanceName"), p.string("accessId"),
-                                       p.string("accessKey"))
+        inline = inline_credentials(p)
         config = cls(
             table=p.string("table"), columns=columns, begin=begin or (ots_keys.INF_MIN,),
             end=end or (ots_keys.INF_MAX,), split=split, mode=mode, time_range=time_range,

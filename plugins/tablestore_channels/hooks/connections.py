@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import oss2
 import tablestore
+from airflow.providers.alibaba.cloud.hooks.maxcompute import MaxComputeHook
+from odps import ODPS
 from tablestore.retry import NoRetryPolicy
 
 from tablestore_channels.hooks.oss import OSSBucketHook
@@ -25,3 +27,7 @@ class AirflowConnections:
 
     def oss_bucket(self, writer_config) -> oss2.Bucket:
         return OSSBucketHook(oss_conn_id=writer_config.datasource).get_oss2_bucket(writer_config.bucket)
+
+    def maxcompute(self, writer_config) -> ODPS:
+        """A pyodps client of the ``maxcompute`` connection's project."""
+        return MaxComputeHook(maxcompute_conn_id=writer_config.datasource).get_client()

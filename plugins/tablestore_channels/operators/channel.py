@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
-import pendulum
 from airflow.sdk import BaseOperator, Context, TaskGroup
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -105,17 +105,32 @@ class ChannelCommitOperator(_ChannelOperator):
 
     def execute(self, context: Context) -> dict:
         summary = self._run(jobrun.commit, run_info(context), list(self.results), self.plan[0]["writer"])
-        started = context["dag_run"].start_date
-        if started is not None:
-            summary["duration_seconds"] = round((pendulum.now("UTC") - started).total_seconds(), 3)
+        # from the plan to now (the DAG run's start date is the logical date under `dags test`)
+        summary["duration_seconds"] = round(time.time() - self.plan[0]["planned_at"], 3)
         log.info("Committed: %s", summary)
         return summary
 
 
+class ChannelCleanupOperator(_ChannelOperator):
+    """Teardown of a channel job: when the run did not commit (a split or the commit failed for
+    good), removes the output it left, so nothing partial stays visible; after a commit it does
+    nothing. Runs whatever happened to the other tasks; it does not decide the run's state.
+
+    :param job: the job; templated.
+    """
+
+    ui_color = "#eeeeee"
+
+    def execute(self, context: Context) -> dict:
+        return self._run(jobrun.discard, run_info(context))
+
+
 def channel_tasks(job: dict[str, Any], group_id: str = "channel") -> TaskGroup:
-    """Wire plan -> transfer (mapped over the splits) -> commit for ``job`` in a task group."""
+    """Wire plan -> transfer (mapped over the splits) -> commit, and the cleanup teardown, for
+    ``job`` in a task group."""
     with TaskGroup(group_id=group_id) as group:
         plan = ChannelPlanOperator(task_id="plan", job=job)
         move = ChannelTransferOperator.partial(task_id="transfer", job=job).expand(split=plan.output)
-        ChannelCommitOperator(task_id="commit", job=job, plan=plan.output, results=move.output)
+        commit = ChannelCommitOperator(task_id="commit", job=job, plan=plan.output, results=move.output)
+        commit >> ChannelCleanupOperator(task_id="cleanup", job=job).as_teardown(setups=plan)
     return group

@@ -148,6 +148,19 @@ class OSSWriter:
                 log.info("truncate: removed %d older object(s) under %s", len(older), self.config.object)
         return {**manifest["totals"], "manifest": f"oss://{self.bucket.bucket_name}/{self.layout.manifest_key}"}
 
+    def discard(self) -> list[str]:
+        """Remove what a run that did not commit left behind (its data objects; the dirty records
+        stay for diagnosis). A run whose manifest exists committed: nothing is removed."""
+        present = self._list(self.layout.run_prefix)
+        if self.layout.manifest_key in present:
+            return []
+        leftovers = [k for k in present if not k.endswith("_dirty.jsonl")]
+        self._delete(leftovers)
+        if leftovers:
+            log.info("Run %s did not commit: removed its %d object(s) under %s", self.layout.run_key,
+                     len(leftovers), self.config.object)
+        return leftovers
+
     def _delete(self, keys: list[str]) -> None:
         for i in range(0, len(keys), _DELETE_BATCH):
             batch = keys[i:i + _DELETE_BATCH]

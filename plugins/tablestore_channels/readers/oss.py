@@ -1,0 +1,262 @@
+"""OSSReader: records from CSV / text / Parquet objects, e.g. an OSSWriter export.
+
+Plan: the objects are exactly those an export's manifest lists (its format settings become the
+defaults), or those under the configured prefixes / wildcard patterns, without an export's own
+manifest and dirty-record objects. They are grouped into at most ``concurrent`` splits of about
+equal size. Read: each object is streamed (gzip decompressed on the fly; Parquet spooled to a
+temporary file, since its footer is at the end); a broken connection resumes at the byte where it
+stopped. A line that cannot be parsed or a value not of its column's type is yielded as
+:class:`Rejected`: the channel counts it and the object's other records go on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gzip
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO
+
+import oss2
+import requests
+
+from tablestore_channels.channel.transfer import Rejected
+from tablestore_channels.config.oss_reader import FileSettings, OSSReaderConfig, SourceColumn
+from tablestore_channels.errors import DirtyRecord, PreconditionError
+from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.parquet import iter_parquet_records
+from tablestore_channels.formats.values import parse_value
+from tablestore_channels.retrying import Retry, oss_retriable
+
+log = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+# What OSSWriter writes beside the data (see writers/oss.py): never data to restore.
+_EXPORT_BOOKKEEPING = ("_manifest.json", "_dirty.jsonl")
+_READ_CHUNK = 1 << 20
+_SPOOL_IN_MEMORY = 64 << 20
+# Parquet values arrive typed; a column type admits these Python types (bool is not an int here).
+_PYTHON_TYPES = {"string": (str,), "int": (int,), "double": (float,), "bool": (bool,), "binary": (bytes, bytearray)}
+
+
+def _resumable(error: BaseException) -> bool:
+    return oss_retriable(error) or isinstance(error, requests.exceptions.RequestException)
+
+
+class ObjectStream:
+    """A read-only binary stream of one object: reads resume with a ranged GET after a broken
+    connection; size and SHA-256 are checked at the end when known (from a manifest)."""
+
+    def __init__(self, bucket: oss2.Bucket, key: str, retry: Retry, size: int | None = None,
+                 sha256: str | None = None) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.retry = retry
+        self.expected_size = size
+        self.expected_sha256 = sha256
+        self.position = 0
+        self._hash = hashlib.sha256() if sha256 else None
+        self._body = self._open()
+        self._done = False
+
+    def _open(self):
+        byte_range = (self.position, None) if self.position else None
+        return self.retry.call(f"GetObject {self.key}", self.bucket.get_object, self.key, byte_range=byte_range)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
+        amount = _READ_CHUNK if size is None or size < 0 else size
+        for attempt in range(1, self.retry.max_retries + 2):
+            try:
+                data = self._body.read(amount)
+                break
+            except Exception as error:
+                if not _resumable(error) or attempt > self.retry.max_retries:
+                    raise
+                log.warning("reading %s broke at byte %d (%s); resuming", self.key, self.position, error)
+                self.retry.sleep(self.retry.delay(attempt))
+                self._body = self._open()
+        if not data:
+            self._done = True
+            self._verify()
+            return b""
+        self.position += len(data)
+        if self._hash is not None:
+            self._hash.update(data)
+        return data
+
+    def _verify(self) -> None:
+        if self.expected_size is not None and self.position != self.expected_size:
+            raise PreconditionError(f"object {self.key} has {self.position} bytes but the manifest says "
+                                    f"{self.expected_size}: it changed after the export. Fix: restore from an "
+                                    "intact export.")
+        if self._hash is not None and self._hash.hexdigest() != self.expected_sha256:
+            raise PreconditionError(f"object {self.key} does not match the SHA-256 in the manifest: it changed "
+                                    "after the export. Fix: restore from an intact export.")
+
+
+class OSSReader:
+    """Reads ``config``'s objects from ``bucket`` (an ``oss2.Bucket``)."""
+
+    def __init__(self, bucket: oss2.Bucket, config: OSSReaderConfig, retry: Retry | None = None) -> None:
+        self.bucket = bucket
+        self.config = config
+        self.retry = retry or Retry(oss_retriable, max_retries=10, pause_ms=200)
+
+    # --- planning ----------------------------------------------------------------------------
+    def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
+        """The objects to read, grouped into splits: (one JSON descriptor per split, field names)."""
+        if self.config.manifest:
+            manifest = self._manifest()
+            objects = [{"key": o["key"], "bytes": o["bytes"], "sha256": o.get("sha256")} for o in manifest["objects"]]
+            settings = self.config.format_for(manifest.get("format"))
+            source_names = list(manifest.get("format", {}).get("columns") or [])
+            where = f"manifest oss://{self.bucket.bucket_name}/{self.config.manifest}"
+        else:
+            objects = self._listed()
+            settings = self.config.format_for(None)
+            source_names = []
+            where = f"oss://{self.bucket.bucket_name}/ under {', '.join(self.config.objects)}"
+        if not objects and not self.config.manifest:
+            raise PreconditionError(f"no objects to read at {where}. Fix: check reader.parameter.object and "
+                                    "the bucket.")
+        splits = _balanced(objects, max(1, min(concurrency, len(objects))))
+        log.info("Planned %d split(s) over %d object(s) (%d bytes) from %s", len(splits), len(objects),
+                 sum(o["bytes"] for o in objects), where)
+        descriptors = [{"objects": group, "format": settings.to_json()} for group in splits]
+        return descriptors, self._field_names(source_names)
+
+    def _manifest(self) -> dict:
+        key = self.config.manifest
+        try:
+            body = self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read())
+        except oss2.exceptions.NoSuchKey as error:
+            raise PreconditionError(
+                f"no manifest at oss://{self.bucket.bucket_name}/{key}: the export did not complete, or the key "
+                "is wrong. Fix: give the manifest key of a complete export (<prefix><run>_manifest.json).") from error
+        try:
+            manifest = json.loads(body)
+            if manifest.get("manifest_version") != MANIFEST_VERSION or not isinstance(manifest.get("objects"), list):
+                raise ValueError(f"manifest_version {manifest.get('manifest_version')!r}")
+        except (ValueError, AttributeError) as error:
+            raise PreconditionError(f"oss://{self.bucket.bucket_name}/{key} is not an export manifest this reader "
+                                    f"knows ({error}). Fix: give the manifest of an OSSWriter export.") from None
+        return manifest
+
+    def _listed(self) -> list[dict]:
+        found: dict[str, int] = {}
+        for entry in self.config.objects:
+            wildcard = min((i for i in (entry.find("*"), entry.find("?")) if i >= 0), default=-1)
+            prefix = entry if wildcard < 0 else entry[:wildcard]
+            listing = self.retry.call(f"ListObjects {prefix}", lambda p=prefix: [
+                (o.key, o.size) for o in oss2.ObjectIteratorV2(self.bucket, prefix=p)])
+            for key, size in listing:
+                if key.endswith("/") or key.endswith(_EXPORT_BOOKKEEPING):
+                    continue
+                if wildcard < 0 or fnmatch.fnmatchcase(key, entry):
+                    found[key] = size
+        return [{"key": key, "bytes": size, "sha256": None} for key, size in sorted(found.items())]
+
+    def _field_names(self, source_names: Sequence[str]) -> list[str]:
+        columns = self.config.columns
+        if not columns:
+            return list(source_names)
+
+        def name(i: int, column: SourceColumn) -> str:
+            if column.is_constant:
+                return f"const_{i}"
+            return source_names[column.index] if column.index < len(source_names) else f"field_{column.index}"
+        return [name(i, c) for i, c in enumerate(columns)]
+
+    # --- reading -----------------------------------------------------------------------------
+    def read(self, descriptor: dict) -> Iterator[tuple | Rejected]:
+        """The records of one planned split, object after object."""
+        settings = FileSettings.from_json(descriptor["format"])
+        for entry in descriptor["objects"]:
+            stream = ObjectStream(self.bucket, entry["key"], self.retry, entry["bytes"] if entry.get("sha256") else None,
+                                  entry.get("sha256"))
+            where = f"oss://{self.bucket.bucket_name}/{entry['key']}"
+            if settings.file_format == "parquet":
+                yield from self._parquet_records(stream, where)
+            else:
+                yield from self._delimited_records(stream, settings, where)
+
+    def _delimited_records(self, stream: ObjectStream, settings: FileSettings, where: str) -> Iterator:
+        fmt = DelimitedFormat(kind=settings.file_format, field_delimiter=settings.field_delimiter,
+                              encoding=settings.encoding, null_format=settings.null_format)
+        gzipped = settings.compress == "gzip" or (settings.compress is None and stream.key.endswith(".gz"))
+        source: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb") if gzipped else stream
+        records = fmt.iter_records(source)
+        number = 0
+        while True:
+            number += 1
+            try:
+                fields = next(records)
+            except StopIteration:
+                return
+            except DirtyRecord as error:
+                yield Rejected((), f"{where}: {error.reason}")
+                continue
+            if number == 1 and settings.skip_header:
+                continue
+            yield self._project(fields, where, number, parse_text=True)
+
+    def _parquet_records(self, stream: ObjectStream, where: str) -> Iterator:
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+            shutil.copyfileobj(stream, spool, _READ_CHUNK)
+            spool.seek(0)
+            for number, values in enumerate(iter_parquet_records(spool), start=1):
+                yield self._project(values, where, number, parse_text=False)
+
+    def _project(self, fields: list, where: str, number: int, *, parse_text: bool) -> tuple | Rejected:
+        """The configured columns of one source record (all of them when none are configured)."""
+        columns = self.config.columns
+        if not columns:
+            return tuple(fields)
+        out: list[Any] = []
+        for position, column in enumerate(columns):
+            if column.is_constant:
+                out.append(column.constant)
+                continue
+            if column.index >= len(fields):
+                return Rejected(fields, f"{where} record {number}: has {len(fields)} fields, column[{position}] "
+                                        f"reads index {column.index}", position)
+            value = fields[column.index]
+            try:
+                out.append(_typed(value, column.type, parse_text))
+            except DirtyRecord as error:
+                return Rejected(fields, f"{where} record {number}: column[{position}]: {error.reason}", position)
+        return tuple(out)
+
+
+def _typed(value: Any, kind: str, parse_text: bool) -> Any:
+    if value is None:
+        return None
+    if parse_text:
+        return parse_value(value, kind)
+    if isinstance(value, _PYTHON_TYPES[kind]) and not (kind == "int" and isinstance(value, bool)):
+        return bytes(value) if kind == "binary" else value
+    if isinstance(value, str):
+        return parse_value(value, kind)
+    raise DirtyRecord(f"a {type(value).__name__} value where the column type is {kind}")
+
+
+def _balanced(objects: list[dict], count: int) -> list[list[dict]]:
+    """``objects`` in ``count`` groups of about equal bytes (largest first into the lightest group);
+    each group keeps the objects' key order."""
+    groups: list[list[dict]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for entry in sorted(objects, key=lambda o: -o["bytes"]):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(entry)
+        loads[lightest] += entry["bytes"]
+    # an export with no rows still gets one (empty) split, so the run goes through to its commit
+    return [sorted(group, key=lambda o: o["key"]) for group in groups if group] or [[]]

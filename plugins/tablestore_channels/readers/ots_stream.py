@@ -1,0 +1,237 @@
+"""OTSStreamReader: the changes a table's stream committed in one window ``[start, end)``.
+
+A record belongs to the window by its commit time (sequence info, µs, compared in ms), never by
+its cell versions. Per shard:
+
+- **Position.** At the checkpoint saved at the window start (the previous window's end) if a
+  complete set exists; otherwise by time (GetShardIterator with the start), the fallback for
+  windows that do not line up, lost checkpoints and schedule changes (DataX issue #609). Records
+  before ``start`` are skipped either way.
+- **Stop.** At the first record with time >= ``end``; its position (an iterator plus the records
+  to skip in that batch) is where the next window resumes. A shard read to its end is finished;
+  a shard caught up with the present resumes where it stopped.
+- **Order.** A child shard is read only after all its parents were read to their end in this
+  window (see :mod:`tablestore_channels.readers.stream_lineage`: a lineage stays in one split).
+
+Checkpoints move only after the output is committed: each split reports its shards' positions,
+and :meth:`OTSStreamReader.commit` (called by the job after the writer's commit) saves them keyed
+at the window end. Planning a window first deletes any set already keyed at its end, so a rerun
+repeats identically.
+
+Refusals: a window ending later than ``now - lagMinutes`` (changes still settle), and a window
+reaching back past the stream's retention (OTSTrimmedDataAccess, or a start older than the
+retention when positioning by time) unless ``allowDataLoss``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tablestore import OTSServiceError
+
+from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, OTSStreamReaderConfig
+from tablestore_channels.errors import ConfigError, PreconditionError
+from tablestore_channels.readers import stream_lineage, stream_records
+from tablestore_channels.readers.stream_checkpoints import FINISHED, CheckpointStore, ShardPosition
+from tablestore_channels.retrying import Retry, ots_retriable
+from tablestore_channels.tablestore.client import TablestoreClient
+from tablestore_channels.tablestore.models import StreamRecord, StreamShard
+
+log = logging.getLogger(__name__)
+
+RECORD_LIMIT = 1000  # per GetStreamRecord; the service's and stream client's usual maximum
+TRIMMED = "OTSTrimmedDataAccess"
+HOUR_MS = 3600 * 1000
+
+
+class OTSStreamReader:
+    """Reads ``config.data_table``'s stream through ``client`` (with NoRetryPolicy: ``retry`` is
+    the one retry loop). ``clock`` returns seconds since the epoch."""
+
+    def __init__(self, client: TablestoreClient, config: OTSStreamReaderConfig, retry: Retry | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        if config.start_ms is None:
+            raise ConfigError("reader.parameter.startTimestampMillis", "the window is still a template or job "
+                              "variable at run time.", "give ${start_time}/${end_time} (job files) or rendered times.")
+        self.client = client
+        self.config = config
+        self.retry = retry or Retry(ots_retriable, config.max_retries, pause_ms=100)
+        self.clock = clock
+        self.checkpoints = CheckpointStore(client, config.status_table, self.retry)
+        self._positions: dict[str, ShardPosition] = {}
+        self._stream_id: str | None = None
+
+    @property
+    def window(self) -> str:
+        return f"[{_utc(self.config.start_ms)}, {_utc(self.config.end_ms)})"
+
+    # --- planning ----------------------------------------------------------------------------
+    def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
+        """Check the window and the stream, clear this window's own checkpoints (a rerun), and
+        group the shards into at most ``concurrency`` splits."""
+        config = self.config
+        self._check_settled()
+        pk_names, stream_id = self._describe_table()
+        shards = self.retry.call("DescribeStream", lambda: list(self.client.iter_stream_shards(stream_id)))
+        self.checkpoints.ensure_table()
+        removed = self.checkpoints.delete(stream_id, config.end_ms)
+        if removed:
+            log.info("Rerun of window %s: removed the %d checkpoint(s) saved at its end before", self.window, removed)
+        saved = self.checkpoints.load(stream_id, config.start_ms)
+        if saved is None:
+            log.warning("No complete checkpoint at the window start %s for stream %s: every shard is positioned "
+                        "by time and records before the start are skipped (slower, same result).",
+                        _utc(config.start_ms), stream_id)
+            saved = {}
+        if any(s.shard_id not in saved for s in shards):
+            self._check_retention(stream_id)
+        groups = stream_lineage.assign(stream_lineage.lineages(shards), concurrency)
+        descriptors = [{
+            "stream_id": stream_id, "pk": pk_names,
+            "shards": [{"shard_id": s.shard_id, "parents": stream_lineage.parents(s, {x.shard_id for x in shards}),
+                        "position": saved[s.shard_id].to_json() if s.shard_id in saved else None} for s in group],
+        } for group in groups]
+        log.info("Window %s of %s: %d shard(s) in %d split(s), %d with a checkpoint", self.window,
+                 config.data_table, len(shards), len(descriptors), sum(s.shard_id in saved for s in shards))
+        return descriptors, self.output_columns(pk_names)
+
+    def output_columns(self, pk_names: list[str]) -> list[str]:
+        if self.config.mode != MULTI_VERSION:
+            return list(self.config.columns)
+        tail = [stream_records.SEQUENCE_FIELD] if self.config.export_sequence_info else []
+        return [*pk_names, *stream_records.MULTI_VERSION_FIELDS, *tail]
+
+    def _check_settled(self) -> None:
+        latest = int(self.clock() * 1000) - self.config.lag_ms
+        if self.config.end_ms > latest:
+            raise PreconditionError(
+                f"Window {self.window} of {self.config.data_table!r} ends after now - lagMinutes "
+                f"({self.config.lag_minutes:g} min) = {_utc(latest)}: its changes may still settle. Fix: run it "
+                f"at or after {_utc(self.config.end_ms + self.config.lag_ms)}, or choose an earlier end.")
+
+    def _describe_table(self) -> tuple[list[str], str]:
+        table = self.config.data_table
+        try:
+            desc = self.retry.call("DescribeTable", self.client.describe_table, table)
+        except OTSServiceError as error:
+            if error.code == "OTSObjectNotExist":
+                raise PreconditionError(f"Tablestore table {table!r} does not exist in this instance. "
+                                        "Fix: check reader.parameter.dataTable and the connection.") from error
+            raise
+        details = desc.stream_details
+        if details is None or not details.enable_stream or not details.stream_id:
+            raise PreconditionError(f"Table {table!r} has no stream enabled. Fix: enable its stream (UpdateTable "
+                                    "with a StreamSpecification); changes before that cannot be exported.")
+        return [name for name, *_ in desc.table_meta.schema_of_primary_key], details.stream_id
+
+    def _check_retention(self, stream_id: str) -> None:
+        """Positioning by time cannot see trimmed records: compare the start with the retention."""
+        page = self.retry.call("DescribeStream", self.client.describe_stream, stream_id, None, 1)
+        horizon = int(self.clock() * 1000) - page.expiration_time_hours * HOUR_MS
+        lost_from = max(self.config.start_ms, page.creation_time_us // 1000)
+        if lost_from < horizon:
+            self._data_lost(lost_from, min(horizon, self.config.end_ms),
+                            f"the stream keeps {page.expiration_time_hours} h of changes")
+
+    def _data_lost(self, lost_from_ms: int, lost_to_ms: int, why: str) -> None:
+        message = (f"Changes of table {self.config.data_table!r} committed in [{_utc(lost_from_ms)}, "
+                   f"{_utc(lost_to_ms)}) are no longer in its stream ({why}); window {self.window} cannot be "
+                   "exported completely.")
+        if not self.config.allow_data_loss:
+            raise PreconditionError(f"{message} Fix: run a full export of the table (plugin ots) to recover its "
+                                    "state, then resume the incremental sync from now; or set allowDataLoss: true "
+                                    "to export what is left.")
+        log.error("DATA LOSS accepted by allowDataLoss: %s Continuing from the oldest change kept.", message)
+
+    # --- reading -----------------------------------------------------------------------------
+    def read(self, descriptor: dict) -> Iterator[tuple]:
+        """The output records of one split; afterwards :meth:`read_result` has the positions."""
+        self._stream_id = descriptor["stream_id"]
+        config = self.config
+        convert = (stream_records.multi_version(config.export_sequence_info) if config.mode == MULTI_VERSION
+                   else stream_records.single_version(config.columns))
+        finished: set[str] = set()
+        for shard in descriptor["shards"]:
+            shard_id = shard["shard_id"]
+            if not all(p in finished for p in shard["parents"]):
+                # a parent holds changes at or after the end: this child's all come later
+                continue
+            saved = ShardPosition.from_json(shard["position"]) if shard["position"] else None
+            if saved is not None and saved.finished:
+                position = FINISHED
+            else:
+                position = yield from self._read_shard(shard_id, saved, convert)
+            self._positions[shard_id] = position
+            if position.finished:
+                finished.add(shard_id)
+
+    def read_result(self) -> dict:
+        """The split's shard positions at the window end, for :meth:`commit`."""
+        return {"stream_id": self._stream_id, "positions": {k: v.to_json() for k, v in self._positions.items()}}
+
+    def _read_shard(self, shard_id: str, saved: ShardPosition | None,
+                    convert: stream_records.Converter) -> Iterator[tuple]:
+        """Yield the shard's records in the window; return its position at the window end."""
+        start_ms, end_ms = self.config.start_ms, self.config.end_ms
+        iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, start_ms), 0)
+        while True:
+            try:
+                batch = self.retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record,
+                                        iterator, RECORD_LIMIT)
+            except OTSServiceError as error:
+                if error.code != TRIMMED:
+                    raise
+                self._trimmed(shard_id)
+                iterator, skip = self._iterator_at(shard_id, start_ms), 0
+                continue
+            records = batch.records
+            first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
+            skip -= first
+            for index in range(first, len(records)):
+                record = records[index]
+                record_ms = record.sequence_info.timestamp_us // 1000
+                if record_ms >= end_ms:
+                    return ShardPosition(iterator, index)
+                if record_ms >= start_ms:
+                    yield from convert(record, shard_id)
+            if batch.next_shard_iterator is None:
+                return FINISHED
+            if not records and not batch.may_more_record:
+                return ShardPosition(iterator, skip)  # caught up with the present: resume right here
+            iterator = batch.next_shard_iterator
+
+    def _iterator_at(self, shard_id: str, time_ms: int) -> str:
+        log.info("Shard %s: no checkpoint, positioned by time at %s", shard_id, _utc(time_ms))
+        return self.retry.call(f"GetShardIterator({shard_id})", self.client.get_shard_iterator,
+                               self._stream_id, shard_id, time_ms * 1000)
+
+    def _trimmed(self, shard_id: str) -> None:
+        """The checkpoint points at trimmed records: name what was lost (up to the oldest kept)."""
+        oldest = self.retry.call("GetShardIterator", self.client.get_shard_iterator, self._stream_id, shard_id)
+        first = self.retry.call("GetStreamRecord", self.client.get_stream_record, oldest, 1).records
+        kept_from = first[0].sequence_info.timestamp_us // 1000 if first else int(self.clock() * 1000)
+        self._data_lost(self.config.start_ms, min(max(kept_from, self.config.start_ms), self.config.end_ms),
+                        f"shard {shard_id} was trimmed past its checkpoint (OTSTrimmedDataAccess)")
+
+    # --- commit ------------------------------------------------------------------------------
+    def commit(self, results: list[dict], run: dict[str, Any]) -> dict:
+        """Save every split's positions keyed at the window end (after the output is committed)."""
+        stream_ids = {r["stream_id"] for r in results}
+        if len(stream_ids) != 1:
+            raise PreconditionError(f"The splits read {len(stream_ids)} different streams {sorted(stream_ids)}; "
+                                    "the stream was re-enabled during the run. Fix: rerun the window.")
+        positions = {shard: ShardPosition.from_json(p) for r in results for shard, p in r["positions"].items()}
+        stream_id = stream_ids.pop()
+        self.checkpoints.save(stream_id, self.config.end_ms, positions)
+        log.info("Saved %d shard checkpoint(s) of stream %s at the window end %s", len(positions), stream_id,
+                 _utc(self.config.end_ms))
+        return {"checkpoint_at": _utc(self.config.end_ms), "checkpoint_shards": len(positions),
+                "window": self.window}
+
+
+def _utc(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).isoformat(timespec="milliseconds")
