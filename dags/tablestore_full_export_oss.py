@@ -10,6 +10,7 @@ import pendulum
 from airflow.sdk import Param
 
 from tablestore_channels.dag_conventions import channel_dag
+from tablestore_channels.dag_params import OTS_EXPORT_READER, job, ots_export_params, setting_params
 from tablestore_channels.operators.channel import channel_tasks
 
 DOC = """
@@ -28,38 +29,22 @@ Connections: `tablestore_default` (type *tablestore*), `oss_default` (type *oss*
 *schema*). Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
-JOB = {
-    "type": "job",
-    "version": "1.0",
-    "configuration": {
-        "setting": {
-            "errorLimit": {"record": "{{ params.error_limit_record }}"},
-            "speed": {"concurrent": "{{ params.concurrent }}", "mbps": "{{ params.mbps }}"},
-        },
-        "reader": {
-            "plugin": "ots",
-            "parameter": {
-                "datasource": "{{ params.tablestore_conn_id }}",
-                "table": "{{ params.table }}",
-                "column": "{{ params.columns }}",
-            },
-        },
-        "writer": {
-            "plugin": "oss",
-            "parameter": {
-                "datasource": "{{ params.oss_conn_id }}",
-                "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ ds_nodash ~ '/' }}",
-                "writeMode": "{{ params.write_mode }}",
-                "fileFormat": "{{ params.file_format }}",
-                "compress": "{{ params.compress }}",
-                "fieldDelimiter": "{{ params.field_delimiter }}",
-                "nullFormat": "{{ params.null_format }}",
-                "suffix": "{{ params.suffix }}",
-                "maxFileSize": "{{ params.max_file_size_mb }}",
-            },
-        },
+JOB = job(
+    "ots",
+    OTS_EXPORT_READER,
+    "oss",
+    {
+        "datasource": "{{ params.oss_conn_id }}",
+        "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ ds_nodash ~ '/' }}",
+        "writeMode": "{{ params.write_mode }}",
+        "fileFormat": "{{ params.file_format }}",
+        "compress": "{{ params.compress }}",
+        "fieldDelimiter": "{{ params.field_delimiter }}",
+        "nullFormat": "{{ params.null_format }}",
+        "suffix": "{{ params.suffix }}",
+        "maxFileSize": "{{ params.max_file_size_mb }}",
     },
-}
+)
 
 with channel_dag(
     "tablestore_full_export_oss",
@@ -70,9 +55,7 @@ with channel_dag(
     max_active_runs=1,
     render_template_as_native_obj=True,
     params={
-        "tablestore_conn_id": Param("tablestore_default", type="string"),
-        "table": Param("iot_readings", type="string", description="Tablestore table to export"),
-        "columns": Param([], type="array", description="columns to export; empty = primary key + predefined columns"),
+        **ots_export_params(),
         "oss_conn_id": Param("oss_default", type="string"),
         "object": Param("", type="string", description="object prefix; empty = tablestore/<table>/<yyyymmdd>/"),
         "write_mode": Param("truncate", enum=["truncate", "append", "nonConflict"]),
@@ -82,9 +65,7 @@ with channel_dag(
         "null_format": Param("null", type="string"),
         "suffix": Param(".csv", type="string"),
         "max_file_size_mb": Param(1024, type="integer", minimum=1),
-        "concurrent": Param(2, type="integer", minimum=1),
-        "mbps": Param(None, type=["null", "number"], description="MB/s for the whole job; empty = unlimited"),
-        "error_limit_record": Param(0, type="integer", minimum=0),
+        **setting_params(),
     },
 ):
     channel_tasks(JOB)

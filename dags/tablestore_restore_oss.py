@@ -10,6 +10,7 @@ import pendulum
 from airflow.sdk import Param
 
 from tablestore_channels.dag_conventions import channel_dag
+from tablestore_channels.dag_params import job, setting_params, tablestore_params
 from tablestore_channels.operators.channel import channel_tasks
 
 DOC = """
@@ -34,43 +35,31 @@ Connections: `oss_default` (type *oss*, bucket in *schema*), `tablestore_default
 _FORMAT_FROM_SOURCE = "empty = the manifest's setting (or the default for a prefix)"
 _IS_MANIFEST = "params.source.endswith('manifest.json')"
 
-JOB = {
-    "type": "job",
-    "version": "1.0",
-    "configuration": {
-        "setting": {
-            "errorLimit": {"record": "{{ params.error_limit_record }}"},
-            "speed": {"concurrent": "{{ params.concurrent }}"},
-        },
-        "reader": {
-            "plugin": "oss",
-            "parameter": {
-                "datasource": "{{ params.oss_conn_id }}",
-                "bucket": "{{ params.bucket }}",
-                "manifest": "{{ params.source if " + _IS_MANIFEST + " else '' }}",
-                "object": "{{ '' if " + _IS_MANIFEST + " else params.source }}",
-                "fileFormat": "{{ params.file_format }}",
-                "fieldDelimiter": "{{ params.field_delimiter }}",
-                "nullFormat": "{{ params.null_format }}",
-                "encoding": "{{ params.encoding }}",
-                "compress": "{{ params.compress }}",
-                "skipHeader": "{{ params.skip_header }}",
-            },
-        },
-        "writer": {
-            "plugin": "ots",
-            "parameter": {
-                "datasource": "{{ params.tablestore_conn_id }}",
-                "table": "{{ params.table }}",
-                "primaryKey": "{{ params.primary_key }}",
-                "column": "{{ params.columns }}",
-                "writeMode": "{{ params.write_mode }}",
-                "createTableIfMissing": "{{ params.create_table_if_missing }}",
-                "batchWriteCount": "{{ params.batch_write_count }}",
-            },
-        },
+JOB = job(
+    "oss",
+    {
+        "datasource": "{{ params.oss_conn_id }}",
+        "bucket": "{{ params.bucket }}",
+        "manifest": "{{ params.source if " + _IS_MANIFEST + " else '' }}",
+        "object": "{{ '' if " + _IS_MANIFEST + " else params.source }}",
+        "fileFormat": "{{ params.file_format }}",
+        "fieldDelimiter": "{{ params.field_delimiter }}",
+        "nullFormat": "{{ params.null_format }}",
+        "encoding": "{{ params.encoding }}",
+        "compress": "{{ params.compress }}",
+        "skipHeader": "{{ params.skip_header }}",
     },
-}
+    "ots",
+    {
+        "datasource": "{{ params.tablestore_conn_id }}",
+        "table": "{{ params.table }}",
+        "primaryKey": "{{ params.primary_key }}",
+        "column": "{{ params.columns }}",
+        "writeMode": "{{ params.write_mode }}",
+        "createTableIfMissing": "{{ params.create_table_if_missing }}",
+        "batchWriteCount": "{{ params.batch_write_count }}",
+    },
+)
 
 
 def _columns(*pairs: tuple[str, str]) -> list[dict[str, str]]:
@@ -98,8 +87,7 @@ with channel_dag(
         "compress": Param(None, type=["null", "string"], enum=[None, "none", "gzip"],
                           description="empty = the manifest's setting, or gzip for keys ending in .gz"),
         "skip_header": Param(None, type=["null", "boolean"], description=_FORMAT_FROM_SOURCE),
-        "tablestore_conn_id": Param("tablestore_default", type="string"),
-        "table": Param("iot_readings_restored", type="string", minLength=1, description="target table"),
+        **tablestore_params("iot_readings_restored", "target table"),
         "primary_key": Param(_columns(("device_id", "string"), ("ts", "int")), type="array", minItems=1,
                              description="the source's primary key in order: [{name, type}] (string, int, binary)"),
         "columns": Param(_columns(("temperature", "double"), ("humidity", "double"), ("battery", "int"),
@@ -111,8 +99,7 @@ with channel_dag(
                                                      "predefined columns) if it does not exist"),
         "write_mode": Param("PutRow", enum=["PutRow", "UpdateRow"]),
         "batch_write_count": Param(200, type="integer", minimum=1, maximum=200),
-        "concurrent": Param(2, type="integer", minimum=1),
-        "error_limit_record": Param(0, type="integer", minimum=0),
+        **setting_params(),
     },
 ):
     channel_tasks(JOB)

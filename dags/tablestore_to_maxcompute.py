@@ -10,6 +10,7 @@ import pendulum
 from airflow.sdk import Param
 
 from tablestore_channels.dag_conventions import channel_dag
+from tablestore_channels.dag_params import OTS_EXPORT_READER, job, ots_export_params, setting_params
 from tablestore_channels.operators.channel import channel_tasks
 
 DOC = """
@@ -30,36 +31,15 @@ Connections: `tablestore_default` (type *tablestore*), `maxcompute_default` (typ
 Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
-JOB = {
-    "type": "job",
-    "version": "1.0",
-    "configuration": {
-        "setting": {
-            "errorLimit": {"record": "{{ params.error_limit_record }}"},
-            "speed": {"concurrent": "{{ params.concurrent }}", "mbps": "{{ params.mbps }}"},
-        },
-        "reader": {
-            "plugin": "ots",
-            "parameter": {
-                "datasource": "{{ params.tablestore_conn_id }}",
-                "table": "{{ params.table }}",
-                "column": "{{ params.columns }}",
-            },
-        },
-        "writer": {
-            "plugin": "odps",
-            "parameter": {
-                "datasource": "{{ params.maxcompute_conn_id }}",
-                "table": "{{ params.odps_table or params.table }}",
-                "column": "{{ params.odps_columns }}",
-                "partition": "{{ params.partition }}",
-                "truncate": "{{ params.truncate }}",
-                "emptyAsNull": "{{ params.empty_as_null }}",
-                "blockSizeInMB": "{{ params.block_size_mb }}",
-            },
-        },
-    },
-}
+JOB = job("ots", OTS_EXPORT_READER, "odps", {
+    "datasource": "{{ params.maxcompute_conn_id }}",
+    "table": "{{ params.odps_table or params.table }}",
+    "column": "{{ params.odps_columns }}",
+    "partition": "{{ params.partition }}",
+    "truncate": "{{ params.truncate }}",
+    "emptyAsNull": "{{ params.empty_as_null }}",
+    "blockSizeInMB": "{{ params.block_size_mb }}",
+})
 
 with channel_dag(
     "tablestore_to_maxcompute",
@@ -70,9 +50,7 @@ with channel_dag(
     max_active_runs=1,
     render_template_as_native_obj=True,
     params={
-        "tablestore_conn_id": Param("tablestore_default", type="string"),
-        "table": Param("iot_readings", type="string", description="Tablestore table to export"),
-        "columns": Param([], type="array", description="columns to export; empty = primary key + predefined columns"),
+        **ots_export_params(),
         "maxcompute_conn_id": Param("maxcompute_default", type="string"),
         "odps_table": Param("", type="string", description="MaxCompute table (must exist); empty = the same name"),
         "odps_columns": Param(["*"], type="array", description="MaxCompute columns, one per exported column; "
@@ -82,9 +60,7 @@ with channel_dag(
         "truncate": Param(True, type="boolean", description="replace the table or partition (else append)"),
         "empty_as_null": Param(False, type="boolean"),
         "block_size_mb": Param(64, type="integer", minimum=1),
-        "concurrent": Param(2, type="integer", minimum=1),
-        "mbps": Param(None, type=["null", "number"], description="MB/s for the whole job; empty = unlimited"),
-        "error_limit_record": Param(0, type="integer", minimum=0),
+        **setting_params(),
     },
 ):
     channel_tasks(JOB)
