@@ -10,6 +10,7 @@ following ``next_start_primary_key`` until the split is done; every call retried
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -186,15 +187,29 @@ class OTSRangeReader:
 # Page converters: the per-row work of an export, kept to a few C-level calls per row.
 
 def _row_records(rows, columns) -> Iterator[tuple]:
-    names = [None if c.is_constant else c.name for c in columns]
-    constants = [(i, c.constant) for i, c in enumerate(columns) if c.is_constant]
+    # Rows of a table mostly share one column layout: per layout (the PK and attribute names in
+    # the order the row has them) the output positions are worked out once, then each row is one
+    # C-level itemgetter call over its values.
+    width = len(columns)
+    layouts: dict[tuple, Any] = {}
     for row in rows:
-        values = dict(row.primary_key)
-        values.update([cell[:2] for cell in row.attribute_columns])
-        record = [_plain(values.get(name)) for name in names]
-        for index, constant in constants:
-            record[index] = constant
-        yield tuple(record)
+        cells = row.primary_key + row.attribute_columns
+        layout = tuple([cell[0] for cell in cells])
+        pick = layouts.get(layout)
+        if pick is None:
+            pick = layouts[layout] = _picker(layout, columns, width)
+        yield pick([_plain(cell[1]) for cell in cells])
+
+
+def _picker(layout: tuple, columns, width: int):
+    """A function from a row's values (in ``layout`` order) to the output record."""
+    position = {name: i for i, name in enumerate(layout)}  # a later duplicate name wins, as in a dict
+    sources = [("const", c.constant) if c.is_constant else ("value", position.get(c.name)) for c in columns]
+    if all(kind == "value" and index is not None for kind, index in sources):
+        getter = operator.itemgetter(*[index for _, index in sources])
+        return getter if width > 1 else (lambda values: (getter(values),))
+    return lambda values: tuple(
+        payload if kind == "const" else (None if payload is None else values[payload]) for kind, payload in sources)
 
 
 def _multi_version_records(rows, columns) -> Iterator[tuple]:
