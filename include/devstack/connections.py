@@ -51,7 +51,7 @@ class DirectConnections:
     def tablestore(self, config):
         from tablestore.retry import NoRetryPolicy
 
-        from tablestore_channels.hooks.tablestore import TablestoreConnectionSettings
+        from tablestore_channels.tablestore.settings import TablestoreConnectionSettings
 
         ts = self.endpoints["tablestore"]
         return TablestoreConnectionSettings(ts["endpoint"], ts["instance"], ts["access_key_id"],

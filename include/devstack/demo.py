@@ -19,7 +19,7 @@ import oss2
 from devstack import demo_data
 from devstack.connections import as_environment
 from localcloud.process import LocalCloudProcess
-from tablestore_channels.hooks.tablestore import TablestoreConnectionSettings
+from tablestore_channels.tablestore.settings import TablestoreConnectionSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "tablestore_full_export_oss"

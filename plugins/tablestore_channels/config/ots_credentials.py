@@ -5,22 +5,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.tablestore.settings import TablestoreConnectionSettings as InlineCredentials
 
 log = logging.getLogger(__name__)
 
 INLINE_CREDENTIAL_KEYS = ("endpoint", "accessId", "accessKey", "instanceName")
-
-
-@dataclass(frozen=True)
-class InlineCredentials:
-    endpoint: str
-    instance_name: str
-    access_key_id: str
-    access_key_secret: str = field(repr=False)
 
 
 def inline_credentials(p: Parameters) -> InlineCredentials | None:

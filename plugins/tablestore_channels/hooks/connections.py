@@ -9,19 +9,15 @@ from odps import ODPS
 from tablestore.retry import NoRetryPolicy
 
 from tablestore_channels.hooks.oss import OSSBucketHook
-from tablestore_channels.hooks.tablestore import TablestoreConnectionSettings, TablestoreHook
+from tablestore_channels.hooks.tablestore import TablestoreHook
 
 
 class AirflowConnections:
     """Implements :class:`tablestore_channels.jobrun.Connections` with hooks."""
 
     def tablestore(self, reader_config) -> tablestore.OTSClient:
-        inline = reader_config.inline_credentials
-        if inline is not None:
-            settings = TablestoreConnectionSettings(inline.endpoint, inline.instance_name, inline.access_key_id,
-                                                    inline.access_key_secret)
-        else:
-            settings = TablestoreHook(tablestore_conn_id=reader_config.datasource).settings
+        settings = (reader_config.inline_credentials
+                    or TablestoreHook(tablestore_conn_id=reader_config.datasource).settings)
         # the channel's Retry is the one retry loop (see tablestore_channels.retrying)
         return settings.client(retry_policy=NoRetryPolicy())
 
