@@ -132,5 +132,7 @@ def channel_tasks(job: dict[str, Any], group_id: str = "channel") -> TaskGroup:
         plan = ChannelPlanOperator(task_id="plan", job=job)
         move = ChannelTransferOperator.partial(task_id="transfer", job=job).expand(split=plan.output)
         commit = ChannelCommitOperator(task_id="commit", job=job, plan=plan.output, results=move.output)
-        commit >> ChannelCleanupOperator(task_id="cleanup", job=job).as_teardown(setups=plan)
+        # a cleanup runs whatever happened, also to the previous run: never wait for that one
+        cleanup = ChannelCleanupOperator(task_id="cleanup", job=job, depends_on_past=False)
+        commit >> cleanup.as_teardown(setups=plan)
     return group
