@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import odps
 import oss2
 import tablestore
 
@@ -22,6 +21,9 @@ from tablestore_channels.channel.transfer import transfer
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ErrorLimitExceeded
 from tablestore_channels.plugins import READERS, WRITERS
+
+if TYPE_CHECKING:
+    import odps
 
 log = logging.getLogger(__name__)
 

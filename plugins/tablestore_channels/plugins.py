@@ -32,7 +32,6 @@ from tablestore_channels.config.ots_writer import OTSWriterConfig
 from tablestore_channels.readers.oss import OSSReader
 from tablestore_channels.readers.ots_range import OTSRangeReader
 from tablestore_channels.readers.ots_stream import OTSStreamReader
-from tablestore_channels.writers.odps import ODPSWriter
 from tablestore_channels.writers.oss import OSSWriter
 from tablestore_channels.writers.ots import OTSWriter
 
@@ -54,7 +53,13 @@ READERS: dict[str, Plugin] = {
 }
 WRITERS: dict[str, Plugin] = {
     "oss": Plugin(OSSWriterConfig, lambda config, conns, run_key: OSSWriter(conns.oss_bucket(config), config, run_key)),
-    "odps": Plugin(ODPSWriterConfig,
-                   lambda config, conns, run_key: ODPSWriter(conns.maxcompute(config), config, run_key)),
+    "odps": Plugin(ODPSWriterConfig, lambda config, conns, run_key: _odps_writer(config, conns, run_key)),
     "ots": Plugin(OTSWriterConfig, lambda config, conns, run_key: OTSWriter(conns.tablestore(config), config)),
 }
+
+
+def _odps_writer(config, conns, run_key: str):
+    # pyodps (and pandas with it) takes seconds to import: only tasks that write to MaxCompute pay
+    from tablestore_channels.writers.odps import ODPSWriter
+
+    return ODPSWriter(conns.maxcompute(config), config, run_key)

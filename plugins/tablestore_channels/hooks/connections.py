@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import oss2
 import tablestore
-from airflow.providers.alibaba.cloud.hooks.maxcompute import MaxComputeHook
-from odps import ODPS
 from tablestore.retry import NoRetryPolicy
 
 from tablestore_channels.hooks.oss import OSSBucketHook
 from tablestore_channels.hooks.tablestore import TablestoreHook
+
+if TYPE_CHECKING:
+    from odps import ODPS
 
 
 class AirflowConnections:
@@ -26,4 +29,7 @@ class AirflowConnections:
 
     def maxcompute(self, writer_config) -> ODPS:
         """A pyodps client of the ``maxcompute`` connection's project."""
+        # imported here: pyodps takes seconds to import and most tasks never need it
+        from airflow.providers.alibaba.cloud.hooks.maxcompute import MaxComputeHook
+
         return MaxComputeHook(maxcompute_conn_id=writer_config.datasource).get_client()
