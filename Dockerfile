@@ -7,6 +7,5 @@ RUN pip install --no-cache-dir -r /opt/tablestore-channels/requirements.lock
 
 COPY --chown=airflow:root pyproject.toml README.md /opt/tablestore-channels/
 COPY --chown=airflow:root plugins /opt/tablestore-channels/plugins
-COPY --chown=airflow:root include /opt/tablestore-channels/include
 # Installed (not only mounted) so Airflow registers the `tablestore` connection type.
 RUN pip install --no-cache-dir --no-deps --no-build-isolation /opt/tablestore-channels

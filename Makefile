@@ -16,16 +16,23 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/pass
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db test demo up bench proto lock clean
+.PHONY: venv airflow-db lint test demo up bench proto lock clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# The development venv: the runtime set and the tools of requirements-dev.lock, this package
+# (editable), and include/ (the local servers, the demo tooling) on the path, not installed.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements-dev.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
+	echo $(CURDIR)/include > $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/tablestore-channels-devtools.pth
 	touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 airflow-db: venv
 	mkdir -p $(AIRFLOW_HOME)
@@ -46,11 +53,14 @@ bench: venv
 
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
 proto: venv
-	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. tablestore_channels/tablestore/ots_api.proto
+	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. tablestore_channels/ots_client/ots_api.proto
 
-# Re-resolve requirements.lock after editing requirements.txt.
+# Re-resolve both locks after editing requirements*.txt: the runtime lock is the runtime part of
+# the development lock, so both hold the same versions.
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 lock: venv
-	$(BIN)/uv pip compile -q requirements.txt -o requirements.lock --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+	$(BIN)/uv pip compile -q requirements-dev.txt -o requirements-dev.lock $(LOCK_TARGET)
+	$(BIN)/uv pip compile -q requirements.txt -c requirements-dev.lock -o requirements.lock $(LOCK_TARGET)
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache

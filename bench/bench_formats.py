@@ -19,7 +19,9 @@ import random
 import time
 from collections.abc import Callable
 
-from tablestore_channels.formats import DelimitedFormat, ParquetRecordWriter, iter_parquet_records, parse_value
+from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.parquet import ParquetRecordWriter, iter_parquet_records
+from tablestore_channels.formats.values import parse_value
 
 _TYPES = ("string", "string", "int", "int", "double", "double", "bool", "binary", "string", "string")
 

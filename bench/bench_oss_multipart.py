@@ -59,7 +59,7 @@ def main() -> None:
         for enable_crc in (True, False):
             bucket = oss2.Bucket(auth, info["endpoint"], info["bucket"], enable_crc=enable_crc)
             elapsed = upload(bucket, f"bench/{enable_crc}", size, part_size, args.threads, enable_crc)
-            print(f"  oss2 enable_crc={str(enable_crc):5}  {size / elapsed / 1e6:7.1f} MB/s  "
+            print(f"  oss2 enable_crc={enable_crc!s:5}  {size / elapsed / 1e6:7.1f} MB/s  "
                   f"({size / elapsed / (1 << 20):7.1f} MiB/s)  wall {elapsed:6.2f} s")
 
 

@@ -22,8 +22,8 @@ from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
 from tablestore_channels.config.job import JobSpec
+from tablestore_channels.ots_client.models import StreamSpec
 from tablestore_channels.readers.ots_stream import RECORD_LIMIT
-from tablestore_channels.tablestore.models import StreamSpec
 
 TABLE = "bench_stream"
 

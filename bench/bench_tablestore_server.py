@@ -17,8 +17,19 @@ import time
 from pathlib import Path
 
 import tablestore.protobuf.table_store_pb2 as sdk
-from tablestore import (INF_MAX, INF_MIN, BatchWriteRowRequest, CapacityUnit, OTSClient, PutRowItem,
-                        ReservedThroughput, Row, TableInBatchWriteRowItem, TableMeta, TableOptions)
+from tablestore import (
+    INF_MAX,
+    INF_MIN,
+    BatchWriteRowRequest,
+    CapacityUnit,
+    OTSClient,
+    PutRowItem,
+    ReservedThroughput,
+    Row,
+    TableInBatchWriteRowItem,
+    TableMeta,
+    TableOptions,
+)
 from tablestore.auth import RequestContext
 from tablestore.plainbuffer.plain_buffer_builder import PlainBufferBuilder
 

@@ -4,7 +4,7 @@ script_jobs.py and keep working (airflow parses this file because it mentions a 
 
 from pathlib import Path
 
-from tablestore_channels.job_dags import job_file_errors, jobs_folder
+from tablestore_channels.authoring.job_files import job_file_errors, jobs_folder
 
 JOBS = jobs_folder(Path(__file__).resolve().parents[1] / "include" / "jobs")
 

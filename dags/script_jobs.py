@@ -5,7 +5,7 @@ Invalid files are reported by script_job_errors.py, so they never hide the valid
 
 from pathlib import Path
 
-from tablestore_channels.job_dags import jobs_folder, load_job_dags
+from tablestore_channels.authoring.job_files import jobs_folder, load_job_dags
 
 JOBS = jobs_folder(Path(__file__).resolve().parents[1] / "include" / "jobs")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param
 
-from tablestore_channels.dag_conventions import channel_dag
-from tablestore_channels.dag_params import OTS_EXPORT_READER, job, ots_export_params, setting_params
-from tablestore_channels.operators.channel import channel_tasks
+from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.params import OTS_EXPORT_READER, job, ots_export_params, setting_params
+from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.config import connection_ids
 
 DOC = """
 ### Full export: Tablestore -> OSS
@@ -56,7 +57,7 @@ with channel_dag(
     render_template_as_native_obj=True,
     params={
         **ots_export_params(),
-        "oss_conn_id": Param("oss_default", type="string"),
+        "oss_conn_id": Param(connection_ids.OSS, type="string"),
         "object": Param("", type="string", description="object prefix; empty = tablestore/<table>/<yyyymmdd>/"),
         "write_mode": Param("truncate", enum=["truncate", "append", "nonConflict"]),
         "file_format": Param("csv", enum=["csv", "text", "parquet"]),

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param
 
-from tablestore_channels.dag_conventions import channel_dag
-from tablestore_channels.dag_params import job, setting_params, tablestore_params
-from tablestore_channels.operators.channel import channel_tasks
+from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.params import job, setting_params, tablestore_params
+from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.config import connection_ids
 
 DOC = """
 ### Restore: OSS -> Tablestore
@@ -75,7 +76,7 @@ with channel_dag(
     max_active_runs=1,
     render_template_as_native_obj=True,
     params={
-        "oss_conn_id": Param("oss_default", type="string"),
+        "oss_conn_id": Param(connection_ids.OSS, type="string"),
         "bucket": Param("", type="string", description="empty = the oss connection's bucket (schema)"),
         "source": Param("tablestore/iot_readings/", type="string", minLength=1,
                         description="an export's manifest key (..._manifest.json) or an object prefix"),

@@ -9,8 +9,10 @@ from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.sdk import Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from tablestore_channels.dag_conventions import channel_dag
-from tablestore_channels.operators.channel import channel_tasks
+from tablestore_channels.authoring import stream_window
+from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.config import connection_ids
 
 DAG_ID = "tablestore_stream_sync_oss"
 
@@ -50,22 +52,9 @@ A window older than the stream's retention fails with the lost range and the way
 export), unless `allow_data_loss` is set.
 """
 
-_RUN_TIME = "(logical_date or dag_run.run_after)"
-_WINDOW_END = f"({_RUN_TIME} - macros.timedelta(minutes=params.lag_minutes))"
-_WINDOW_START = f"({_WINDOW_END} - macros.timedelta(minutes=params.window_minutes))"
-
-
-def _millis(moment: str) -> str:
-    return "{{ ((" + moment + ").timestamp() * 1000) | round | int }}"
-
-
-def _utc(moment: str, pattern: str) -> str:
-    return "(" + moment + ").in_timezone('UTC').strftime('" + pattern + "')"
-
-
+_WINDOW = {"window_minutes": "params.window_minutes", "lag_minutes": "params.lag_minutes"}
 _PREFIX = ("{{ params.object_prefix or (conn.get(params.tablestore_conn_id).extra_dejson.instance_name ~ '/' ~ "
-           "params.table) }}/{{ " + _utc(_WINDOW_START, "%Y%m%d") + " }}/{{ "
-           + _utc(_WINDOW_START, "%Y%m%d%H%M%S") + " }}-{{ " + _utc(_WINDOW_END, "%Y%m%d%H%M%S") + " }}/")
+           "params.table) }}/" + stream_window.template("path", **_WINDOW))
 
 JOB = {
     "type": "job",
@@ -81,8 +70,8 @@ JOB = {
                 "datasource": "{{ params.tablestore_conn_id }}",
                 "dataTable": "{{ params.table }}",
                 "statusTable": "{{ params.status_table }}",
-                "startTimestampMillis": _millis(_WINDOW_START),
-                "endTimestampMillis": _millis(_WINDOW_END),
+                "startTimestampMillis": stream_window.template("start_ms", **_WINDOW),
+                "endTimestampMillis": stream_window.template("end_ms", **_WINDOW),
                 "windowMinutes": "{{ params.window_minutes }}",
                 "lagMinutes": "{{ params.lag_minutes }}",
                 "isExportSequenceInfo": "{{ params.export_sequence_info }}",
@@ -115,7 +104,7 @@ with channel_dag(
     tags=("oss", "stream", "incremental"),
     render_template_as_native_obj=True,
     params={
-        "tablestore_conn_id": Param("tablestore_default", type="string"),
+        "tablestore_conn_id": Param(connection_ids.TABLESTORE, type="string"),
         "table": Param("iot_readings", type="string", description="table whose stream is exported"),
         "status_table": Param("TableStoreStreamReaderStatusTable", type="string",
                               description="checkpoint table (created if absent)"),
@@ -125,7 +114,7 @@ with channel_dag(
         "allow_data_loss": Param(False, type="boolean",
                                  description="continue past changes lost to the stream's retention"),
         "max_retries": Param(30, type="integer", minimum=0),
-        "oss_conn_id": Param("oss_default", type="string"),
+        "oss_conn_id": Param(connection_ids.OSS, type="string"),
         "object_prefix": Param("", type="string", description="empty = <instance>/<table>"),
         "file_format": Param("csv", enum=["csv", "text", "parquet"]),
         "suffix": Param(".csv", type="string"),
@@ -136,7 +125,7 @@ with channel_dag(
 ) as dag:
     settled = DateTimeSensor(
         task_id="wait_until_settled",
-        target_time="{{ " + _WINDOW_END + " + macros.timedelta(minutes=params.lag_minutes) }}",
+        target_time=stream_window.template("settled_at", **_WINDOW),
         mode="reschedule",
         poke_interval=30,
         timeout=3600,

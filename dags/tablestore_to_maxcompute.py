@@ -9,9 +9,10 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param
 
-from tablestore_channels.dag_conventions import channel_dag
-from tablestore_channels.dag_params import OTS_EXPORT_READER, job, ots_export_params, setting_params
-from tablestore_channels.operators.channel import channel_tasks
+from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.params import OTS_EXPORT_READER, job, ots_export_params, setting_params
+from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.config import connection_ids
 
 DOC = """
 ### Full export: Tablestore -> MaxCompute
@@ -51,7 +52,7 @@ with channel_dag(
     render_template_as_native_obj=True,
     params={
         **ots_export_params(),
-        "maxcompute_conn_id": Param("maxcompute_default", type="string"),
+        "maxcompute_conn_id": Param(connection_ids.MAXCOMPUTE, type="string"),
         "odps_table": Param("", type="string", description="MaxCompute table (must exist); empty = the same name"),
         "odps_columns": Param(["*"], type="array", description="MaxCompute columns, one per exported column; "
                               "[\"*\"] = all, in table order"),

@@ -1,4 +1,4 @@
-"""Shared fixtures: a project-local Airflow and the local cloud servers.
+"""Shared fixtures: a project-local Airflow, the local cloud servers and clients to them.
 
 The Makefile exports the same Airflow settings; setting defaults here lets a plain ``pytest``
 from the venv work too. It must happen before anything imports Airflow.
@@ -22,7 +22,11 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
+import oss2  # noqa: E402
+
 from localcloud.process import LocalCloudProcess  # noqa: E402
+from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
+from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,18 @@ def localcloud(tmp_path_factory) -> LocalCloudProcess:
     """All three local servers, started once per test session on free ports."""
     with LocalCloudProcess(tmp_path_factory.mktemp("localcloud")) as cloud:
         yield cloud
+
+
+# A test module that works on its own tables defines a module-scoped ``cloud`` fixture: it
+# creates them on ``localcloud`` and yields the endpoints. These clients follow it.
+
+@pytest.fixture(scope="module")
+def client(cloud: dict) -> TablestoreClient:
+    """A Tablestore client for the test module's ``cloud``."""
+    return ots_client(cloud)
+
+
+@pytest.fixture(scope="module")
+def bucket(cloud: dict) -> oss2.Bucket:
+    """The connection's bucket for the test module's ``cloud``."""
+    return oss_bucket(cloud)

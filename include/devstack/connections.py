@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-TABLESTORE_CONN_ID = "tablestore_default"
-OSS_CONN_ID = "oss_default"
-MAXCOMPUTE_CONN_ID = "maxcompute_default"
+from tablestore_channels.config import connection_ids
 
 
 def airflow_connections(endpoints: dict) -> dict[str, dict]:
@@ -15,19 +13,19 @@ def airflow_connections(endpoints: dict) -> dict[str, dict]:
     import`` take it) for the servers in a localcloud endpoints file."""
     conns: dict[str, dict] = {}
     if ts := endpoints.get("tablestore"):
-        conns[TABLESTORE_CONN_ID] = {
+        conns[connection_ids.TABLESTORE] = {
             "conn_type": "tablestore", "host": ts["endpoint"], "login": ts["access_key_id"],
             "password": ts["access_key_secret"], "extra": {"instance_name": ts["instance"]},
         }
     if oss := endpoints.get("oss"):
-        conns[OSS_CONN_ID] = {
+        conns[connection_ids.OSS] = {
             "conn_type": "oss", "schema": oss["bucket"],
             "extra": {"auth_type": "AK", "access_key_id": oss["access_key_id"],
                       "access_key_secret": oss["access_key_secret"], "region": oss["region"],
                       "endpoint": oss["endpoint"]},
         }
     if mc := endpoints.get("maxcompute"):
-        conns[MAXCOMPUTE_CONN_ID] = {
+        conns[connection_ids.MAXCOMPUTE] = {
             "conn_type": "maxcompute",
             "extra": {"access_key_id": mc["access_key_id"], "access_key_secret": mc["access_key_secret"],
                       "project": mc["project"], "endpoint": mc["endpoint"]},
@@ -51,7 +49,7 @@ class DirectConnections:
     def tablestore(self, config):
         from tablestore.retry import NoRetryPolicy
 
-        from tablestore_channels.tablestore.settings import TablestoreConnectionSettings
+        from tablestore_channels.ots_client.settings import TablestoreConnectionSettings
 
         ts = self.endpoints["tablestore"]
         return TablestoreConnectionSettings(ts["endpoint"], ts["instance"], ts["access_key_id"],

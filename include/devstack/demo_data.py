@@ -10,7 +10,8 @@ import struct
 from collections.abc import Iterator
 
 import tablestore
-from tablestore_channels.tablestore.models import StreamSpec
+
+from tablestore_channels.ots_client.models import StreamSpec
 
 TABLE = "iot_readings"
 PRIMARY_KEY = [("device_id", "STRING"), ("ts", "INTEGER")]

@@ -55,7 +55,7 @@ class BaseHandler(BaseHTTPRequestHandler):
         # client's delayed ACK (~40 ms per request).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     # --- routing -----------------------------------------------------------------------------

@@ -9,36 +9,25 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-import oss2
-import tablestore
+from typing import Any
 
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
 from tablestore_channels.channel.transfer import transfer
 from tablestore_channels.config.job import JobSpec
+from tablestore_channels.config.registry import READERS, WRITERS, implementation
+from tablestore_channels.contract import (
+    BatchingSplitSink,
+    CheckpointingReader,
+    Connections,
+    DiscardingWriter,
+    Reader,
+    Writer,
+)
 from tablestore_channels.errors import ErrorLimitExceeded
-from tablestore_channels.plugins import READERS, WRITERS
-
-if TYPE_CHECKING:
-    import odps
 
 log = logging.getLogger(__name__)
-
-
-class Connections(Protocol):
-    """Where clients come from: Airflow connections in production."""
-
-    def tablestore(self, config) -> tablestore.OTSClient:
-        """A client (with NoRetryPolicy: the channel retries) for the plugin's datasource."""
-
-    def oss_bucket(self, config) -> oss2.Bucket:
-        """The bucket of the plugin's datasource (or its ``bucket`` parameter)."""
-
-    def maxcompute(self, config) -> odps.ODPS:
-        """A pyodps client of the plugin's datasource (its project)."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +38,12 @@ class RunInfo:
     details: dict[str, Any]
 
 
-def _reader(job: JobSpec, connections: Connections, run: RunInfo):
-    return READERS[job.reader_plugin].build(job.reader, connections, run.run_key)
+def _reader(job: JobSpec, connections: Connections, run: RunInfo) -> Reader:
+    return implementation(READERS[job.reader_plugin]).from_connections(job.reader, connections, run.run_key)
 
 
-def _writer(job: JobSpec, connections: Connections, run: RunInfo):
-    return WRITERS[job.writer_plugin].build(job.writer, connections, run.run_key)
+def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
+    return implementation(WRITERS[job.writer_plugin]).from_connections(job.writer, connections, run.run_key)
 
 
 def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
@@ -72,7 +61,7 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     reader = _reader(job, connections, run)
     sink = _writer(job, connections, run).open_split(index, columns, descriptor["writer"])
     dirty = DirtyRecords(job.setting.error_limit, sink.write_dirty, columns, index)
-    if hasattr(sink, "collect_dirty"):  # a batching sink finds unwritable rows after write() returned
+    if isinstance(sink, BatchingSplitSink):
         sink.collect_dirty(dirty)
     throttle = ByteThrottle(job.setting.speed.bytes_per_second_per_split(splits))
     progress = Progress(f"split {index + 1}/{splits}")
@@ -83,7 +72,7 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
         sink.abort()
         raise
     result.update(read=stats.read, written=stats.read - dirty.count, seconds=stats.seconds)
-    if hasattr(reader, "commit"):  # a reader with positions to save reports them for the commit
+    if isinstance(reader, CheckpointingReader):
         result["reader"] = reader.read_result()
     return result
 
@@ -91,7 +80,7 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
 def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[dict],
            context: dict | None = None) -> dict:
     """Check the error limit over all splits, commit the writer's output, then the reader's
-    positions (a reader that has ``commit``): positions never move ahead of committed output."""
+    positions (a checkpointing reader): positions never move ahead of committed output."""
     read = sum(r["read"] for r in results)
     dirty = sum(r["dirty"] for r in results)
     limit = job.setting.error_limit
@@ -100,16 +89,16 @@ def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[d
         raise ErrorLimitExceeded(
             f"{dirty} dirty record(s) out of {read} exceed {limit.describe()}; nothing was committed and the "
             f"previous output is untouched. Dirty records kept in: {kept}.")
-    summary = _writer(job, connections, run).commit(results, {**run.details, "read": read}, context)
+    summary = _writer(job, connections, run).commit(results, {**run.details, "read": read}, context or {})
     reader = _reader(job, connections, run)
-    if hasattr(reader, "commit"):
+    if isinstance(reader, CheckpointingReader):
         summary.update(reader.commit([r["reader"] for r in results], run.details))
     return {**summary, "read": read, "dirty": dirty, "split_seconds": round(sum(r["seconds"] for r in results), 3)}
 
 
 def discard(job: JobSpec, connections: Connections, run: RunInfo) -> dict:
     """After a run that did not commit: let the writer remove its uncommitted output (a writer
-    with ``discard``; others leave nothing visible). A committed run is left alone."""
+    that discards; others leave nothing visible). A committed run is left alone."""
     writer = _writer(job, connections, run)
-    removed = writer.discard() if hasattr(writer, "discard") else []
+    removed = writer.discard() if isinstance(writer, DiscardingWriter) else []
     return {"removed": len(removed)}

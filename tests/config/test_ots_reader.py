@@ -6,7 +6,7 @@ import pytest
 
 from tablestore_channels.config.ots_reader import Column, InlineCredentials, OTSReaderConfig
 from tablestore_channels.errors import ConfigError, PreconditionError
-from tablestore_channels.ots_keys import INF_MAX, INF_MIN
+from tablestore_channels.ots_client.keys import INF_MAX, INF_MIN
 
 MIN, MAX = {"type": "INF_MIN"}, {"type": "INF_MAX"}
 

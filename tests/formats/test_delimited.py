@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
-from tablestore_channels.formats import DelimitedFormat, parse_value
+from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.values import parse_value
 
 
 class TrickleStream:

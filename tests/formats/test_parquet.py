@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
-from tablestore_channels.formats import ParquetRecordWriter, iter_parquet_records
+from tablestore_channels.formats.parquet import ParquetRecordWriter, iter_parquet_records
 
 
 class WriteOnlySink:
@@ -46,7 +46,7 @@ RECORDS = [
     [None, None, None, None, None, None, None, None, None],
     ["", -(2**63), -0.0, False, bytearray(b""), dt.datetime(1970, 1, 1), None, dt.date(1, 1, 1), None],
     ["中文\n,\"", 0, math.inf, True, bytes(range(256)), dt.datetime(9999, 12, 31, 23, 59, 59, 999000),
-     dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), dt.date(9999, 12, 31), None],
+     dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.date(9999, 12, 31), None],
 ]
 
 
@@ -57,7 +57,7 @@ def test_round_trip_of_every_type() -> None:
     for original, read in zip(RECORDS, back):
         assert read[:6] == [bytes(v) if isinstance(v, bytearray) else v for v in original[:6]]
         assert read[7:] == original[7:]
-    assert back[0][6] == dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)  # same instant, in UTC
+    assert back[0][6] == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # same instant, in UTC
     assert math.copysign(1.0, back[2][2]) == -1.0
     schema = pq.read_schema(io.BytesIO(sink.data))
     assert [str(schema.field(name).type) for name in NAMES] == [
@@ -79,7 +79,7 @@ def test_nan_round_trips() -> None:
     ("1", 1, "string"),
     (b"x", "x", "binary"),
     (dt.date(2020, 1, 1), dt.datetime(2020, 1, 1), "date"),
-    (dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), "timestamp"),
+    (dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 1, tzinfo=dt.UTC), "timestamp"),
 ])
 def test_a_type_conflict_is_dirty_at_once_and_the_file_goes_on(first: Any, later: Any, column_type: str) -> None:
     sink = WriteOnlySink()

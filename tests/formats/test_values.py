@@ -9,8 +9,7 @@ import struct
 import pytest
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
-from tablestore_channels.formats import parse_value
-from tablestore_channels.formats.values import render_binary, render_bool, render_float
+from tablestore_channels.formats.values import parse_value, render_binary, render_bool, render_float
 
 
 def _bits(value: float) -> int:

@@ -7,10 +7,28 @@ import asyncio
 import time
 
 import pytest
-from tablestore import (INF_MAX, INF_MIN, AsyncOTSClient, BatchGetRowRequest, BatchWriteRowRequest,
-                        CapacityUnit, ComparatorType, Condition, DeleteRowItem, OTSClient, OTSServiceError,
-                        PutRowItem, ReservedThroughput, Row, SingleColumnCondition, TableInBatchGetRowItem,
-                        TableInBatchWriteRowItem, TableMeta, TableOptions, UpdateRowItem)
+from tablestore import (
+    INF_MAX,
+    INF_MIN,
+    AsyncOTSClient,
+    BatchGetRowRequest,
+    BatchWriteRowRequest,
+    CapacityUnit,
+    ComparatorType,
+    Condition,
+    DeleteRowItem,
+    OTSClient,
+    OTSServiceError,
+    PutRowItem,
+    ReservedThroughput,
+    Row,
+    SingleColumnCondition,
+    TableInBatchGetRowItem,
+    TableInBatchWriteRowItem,
+    TableMeta,
+    TableOptions,
+    UpdateRowItem,
+)
 from tablestore.retry import NoDelayRetryPolicy
 
 from localcloud.admin import clear_faults, faults, inject_fault

@@ -10,16 +10,28 @@ import time
 import urllib.error
 
 import pytest
-from tablestore import (INF_MAX, INF_MIN, BatchWriteRowRequest, CapacityUnit, Condition, OTSClient,
-                        OTSServiceError, PutRowItem, ReservedThroughput, Row, TableInBatchWriteRowItem,
-                        TableMeta, TableOptions)
+from tablestore import (
+    INF_MAX,
+    INF_MIN,
+    BatchWriteRowRequest,
+    CapacityUnit,
+    Condition,
+    OTSClient,
+    OTSServiceError,
+    PutRowItem,
+    ReservedThroughput,
+    Row,
+    TableInBatchWriteRowItem,
+    TableMeta,
+    TableOptions,
+)
 from tablestore.auth import RequestContext
 from tablestore.retry import NoDelayRetryPolicy
 
 from localcloud.process import LocalCloudProcess
 from localcloud.tablestore import control
 from localcloud.tablestore import plainbuffer as pb
-from tablestore_channels.tablestore import ots_api_pb2 as api
+from tablestore_channels.ots_client import ots_api_pb2 as api
 
 
 @pytest.fixture(scope="module")

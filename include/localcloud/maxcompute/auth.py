@@ -13,8 +13,8 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localcloud.maxcompute.errors import MaxComputeError
@@ -74,7 +74,7 @@ def verify(method: str, resource: str, headers: Mapping[str, str], access_key_id
     if not hmac.compare_digest(expected, signature):
         raise MaxComputeError("SignatureNotMatch", "ODPS-0410042:Invalid signature value - "
                               "User signature does not match")
-    _check_date(headers.get("Date"), now or datetime.now(timezone.utc))
+    _check_date(headers.get("Date"), now or datetime.now(UTC))
 
 
 def _check_date(value: str | None, now: datetime) -> None:

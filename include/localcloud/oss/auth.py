@@ -35,7 +35,7 @@ V1_SUBRESOURCES = frozenset({
 
 def verify(request: OssRequest, settings: Settings, now: dt.datetime | None = None) -> None:
     """Raise the error OSS answers for an unsigned, stale or wrongly signed request."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     authorization = request.header("Authorization")
     if authorization.startswith("OSS4-HMAC-SHA256 "):
         _verify_v4(request, authorization, settings, now)
@@ -135,7 +135,7 @@ def _verify_v4(request: OssRequest, authorization: str, settings: Settings, now:
         raise OssError("InvalidArgument", "Invalid signing region in Authorization header.")
     timestamp = request.header("x-oss-date")
     try:
-        signed_at = dt.datetime.strptime(timestamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        signed_at = dt.datetime.strptime(timestamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
         signed_at = None
     _check_time(signed_at, now)

@@ -31,7 +31,7 @@ def _apply(matrix: tuple[int, ...], vector: int) -> int:
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _zeros_operator(power: int) -> tuple[int, ...]:
     """The linear operator that feeds ``2**power`` zero bytes through the raw CRC register."""
     if power == -3:  # one zero bit: shift right, fold the polynomial in when the low bit was set

@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 from localcloud.oss import listing, xml
 from localcloud.oss.errors import OssError, invalid_argument
 from localcloud.oss.object_api import receive, written
-from localcloud.oss.protocol import (attributes, encode, encoding, etag, forbid_overwrite, int_argument, iso8601,
-                                     object_key)
+from localcloud.oss.protocol import (
+    attributes,
+    encode,
+    encoding,
+    etag,
+    forbid_overwrite,
+    int_argument,
+    iso8601,
+    object_key,
+)
 from localcloud.oss.request import OssRequest, Reply
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from urllib.parse import unquote
 from localcloud.oss import blobs, xml
 from localcloud.oss.errors import OssError, invalid_argument
 from localcloud.oss.models import ObjectMeta
-from localcloud.oss.protocol import (attributes, etag, forbid_overwrite, http_date, iso8601, object_headers,
-                                     object_key)
+from localcloud.oss.protocol import attributes, etag, forbid_overwrite, http_date, iso8601, object_headers, object_key
 from localcloud.oss.request import OssRequest, Reply
 from localcloud.oss.store import MAX_OBJECT_SIZE
 
@@ -86,7 +85,7 @@ def _precondition(meta: ObjectMeta, request: OssRequest, prefix: str, unchanged_
 def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
     """The inclusive byte range to answer, or None for the whole object. Out-of-range requests
     get the whole object, or with ``x-oss-range-behavior: standard`` a clamped range / 416."""
-    match = _RANGE.match(header.split(",")[0].strip()) if header else None
+    match = _RANGE.match(header.split(",", maxsplit=1)[0].strip()) if header else None
     if not match or match.groups() == ("", ""):
         return None
     first, last = match.groups()

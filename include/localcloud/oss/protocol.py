@@ -21,7 +21,7 @@ USER_META_PREFIX = "x-oss-meta-"
 
 def iso8601(timestamp: float) -> str:
     """``2024-01-02T03:04:05.000Z``: whole seconds, as OSS writes dates (oss2 insists on ``.000Z``)."""
-    return dt.datetime.fromtimestamp(int(timestamp), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def http_date(timestamp: float) -> str:

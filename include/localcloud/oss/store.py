@@ -29,8 +29,7 @@ from typing import BinaryIO
 from localcloud.oss import blobs, crc64
 from localcloud.oss.blobs import Blob
 from localcloud.oss.errors import OssError
-from localcloud.oss.models import (APPENDABLE, MULTIPART, NORMAL, Attributes, Bucket, ObjectMeta, Part,
-                                   Segment, Upload)
+from localcloud.oss.models import APPENDABLE, MULTIPART, NORMAL, Attributes, Bucket, ObjectMeta, Part, Segment, Upload
 from localcloud.oss.multipart import Uploads
 
 MAX_OBJECT_SIZE = 5 << 30

@@ -65,7 +65,7 @@ def verify_request(api: str, headers: dict[str, str], body: bytes, settings: Set
         sent = dt.datetime.strptime(headers["x-ots-date"], "%Y-%m-%dT%H:%M:%S.%fZ")
     except ValueError:
         raise auth_failed("Invalid x-ots-date.") from None
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if abs(now - sent) > MAX_CLOCK_SKEW:
         raise auth_failed("Mismatch between system time and x-ots-date.")
     digest = base64.b64encode(hashlib.md5(body).digest()).decode()
@@ -98,7 +98,7 @@ def response_headers(api: str, body: bytes, signing: SigningKey | None) -> dict[
     headers = {
         "x-ots-contentmd5": base64.b64encode(hashlib.md5(body).digest()).decode(),
         "x-ots-requestid": uuid.uuid4().hex,
-        "x-ots-date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "x-ots-date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "x-ots-contenttype": "protocol buffer",
     }
     if signing is not None:

@@ -16,7 +16,7 @@ from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import UNSUPPORTED_FILTERS, OTSError, invalid, unsupported
 from localcloud.tablestore.service import RowWrite, TablestoreService
 from localcloud.tablestore.table import MAX_COLUMNS_TO_GET, Options, ReadSpec, check_name
-from tablestore_channels.tablestore import ots_api_pb2 as api
+from tablestore_channels.ots_client import ots_api_pb2 as api
 
 MAX_BATCH_WRITE_ROWS = 200
 MAX_BATCH_WRITE_BYTES = 4 * 1024 * 1024

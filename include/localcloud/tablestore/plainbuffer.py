@@ -24,31 +24,32 @@ from dataclasses import dataclass, field
 import crcmod
 
 from localcloud.tablestore.errors import invalid
+
 # The wire constants are the client's (the production decoder); the server adds what only it needs.
-from tablestore_channels.tablestore.plainbuffer import (
+from tablestore_channels.ots_client.plainbuffer import (
     HEADER,
-    TAG_ROW_PK,
-    TAG_ROW_DATA,
     TAG_CELL,
-    TAG_CELL_NAME,
-    TAG_CELL_VALUE,
-    TAG_CELL_TYPE,
-    TAG_CELL_TIMESTAMP,
-    TAG_DELETE_ROW_MARKER,
-    TAG_ROW_CHECKSUM,
     TAG_CELL_CHECKSUM,
+    TAG_CELL_NAME,
+    TAG_CELL_TIMESTAMP,
+    TAG_CELL_TYPE,
+    TAG_CELL_VALUE,
+    TAG_DELETE_ROW_MARKER,
     TAG_EXTENSION,
+    TAG_ROW_CHECKSUM,
+    TAG_ROW_DATA,
+    TAG_ROW_PK,
     TAG_SEQ_INFO,
     TAG_SEQ_INFO_EPOCH,
-    TAG_SEQ_INFO_TS,
     TAG_SEQ_INFO_ROW_INDEX,
-    VT_INTEGER,
-    VT_DOUBLE,
-    VT_BOOLEAN,
-    VT_STRING,
+    TAG_SEQ_INFO_TS,
     VT_BLOB,
-    VT_INF_MIN,
+    VT_BOOLEAN,
+    VT_DOUBLE,
     VT_INF_MAX,
+    VT_INF_MIN,
+    VT_INTEGER,
+    VT_STRING,
 )
 
 crc8 = crcmod.mkCrcFun(0x107, initCrc=0, rev=False, xorOut=0)
@@ -221,7 +222,7 @@ class _Malformed(Exception):
 def _read_value(buf: bytes, pos: int, end: int) -> object:
     """The value whose type byte is at ``pos`` and whose payload ends at ``end``."""
     kind = buf[pos]
-    if kind == VT_STRING or kind == VT_BLOB:
+    if kind in (VT_STRING, VT_BLOB):
         if _u32_at(buf, pos + 1)[0] != end - pos - 5:
             raise _Malformed("bad string length")
         data = buf[pos + 5:end]

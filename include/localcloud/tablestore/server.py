@@ -7,7 +7,6 @@ Errors travel as protobuf ``Error{code, message}`` with the code's HTTP status.
 from __future__ import annotations
 
 import logging
-import socket
 from urllib.parse import urlsplit
 
 import tablestore.protobuf.table_store_pb2 as sdk

@@ -198,12 +198,12 @@ class TablestoreService:
         self._last_us = max(self._last_us, commit_us)
 
     def get_rows(self, table_name: str, keys: list[list[tuple[str, object]]],
-                 spec: ReadSpec) -> list[bytes | None | OTSError]:
+                 spec: ReadSpec) -> list[bytes | OTSError | None]:
         """Each row (encoded, no header), None when absent, or the error of a bad key."""
         with self._lock:
             table = self.table(table_name)
             now_ms = _now_ms()
-            results: list[bytes | None | OTSError] = []
+            results: list[bytes | OTSError | None] = []
             for pairs in keys:
                 try:
                     row = table.get(encode_key(table.primary_key(pairs)), now_ms)

@@ -101,7 +101,7 @@ class Row:
     """A stored row. ``encoded``: all versions; ``latest``: the newest version of each column
     (the same object when every column has one version). Both lack the buffer header."""
 
-    __slots__ = ("pk", "names", "encoded", "latest", "oldest_latest", "newest")
+    __slots__ = ("encoded", "latest", "names", "newest", "oldest_latest", "pk")
 
     def __init__(self, pk: tuple, pk_names: list[str], columns: dict[str, list[tuple[int, object]]]) -> None:
         self.pk = pk

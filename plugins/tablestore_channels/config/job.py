@@ -17,9 +17,9 @@ from typing import Any
 import pendulum
 
 from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.config.registry import READERS, WRITERS
 from tablestore_channels.config.setting import JobSetting
 from tablestore_channels.errors import ConfigError
-from tablestore_channels.plugins import READERS, WRITERS
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ def _schedule(raw: Mapping[str, Any]) -> Schedule:
     try:
         start_date = pendulum.parse(start, tz=tz)
     except Exception:
-        raise ConfigError(p.key("start_date"), f"is not a date: {start!r}.", "write it as YYYY-MM-DD.") from None
+        start_date = None
+    if not isinstance(start_date, pendulum.DateTime):
+        raise ConfigError(p.key("start_date"), f"is not a date: {start!r}.", "write it as YYYY-MM-DD.")
     return Schedule(cron=p.string("cron", None), start_date=start_date, catchup=p.boolean("catchup", False),
                     timezone=timezone)

@@ -1,41 +1,17 @@
 """Job files as users paste them from the Data Integration docs.
 
 The documentation's templates carry ``#`` annotations and trailing commas; both are removed
-outside strings before the JSON is parsed. The seed's scheduling variables become Airflow
-templates, so each run renders them from its own logical date:
-
-=================== ==================================================================
-``${date}``          the run's date, ``yyyyMMdd`` (``bdp.system.bizdate``)
-``${bizdate}``       same as ``${date}``
-``${start_time}``    ``yyyyMMddHHmmss`` of the run's time minus 10 minutes
-``${end_time}``      ``yyyyMMddHHmmss`` of the run's time minus 5 minutes
-``${startTime}``     same as ``${start_time}`` (the MaxCompute template's spelling)
-``${endTime}``       same as ``${end_time}``
-=================== ==================================================================
-
-The run's time is ``logical_date`` (``dag_run.run_after`` for runs without one) in the job's
-time zone. Any other ``${name}`` becomes a DAG param the user fills in when triggering, as the
-Data Integration console asks for variables.
+outside strings before the JSON is parsed. Its ``${variables}`` are left as they are here: the
+job's DAG turns them into templates (:mod:`tablestore_channels.authoring.job_files`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from tablestore_channels.errors import ConfigError
-
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
-_RUN_TIME = "(logical_date or dag_run.run_after).in_timezone({tz!r})"
-_SCHEDULING_VARIABLES = {
-    "date": "{{{{ " + _RUN_TIME + ".strftime('%Y%m%d') }}}}",
-    "start_time": "{{{{ (" + _RUN_TIME + " - macros.timedelta(minutes=10)).strftime('%Y%m%d%H%M%S') }}}}",
-    "end_time": "{{{{ (" + _RUN_TIME + " - macros.timedelta(minutes=5)).strftime('%Y%m%d%H%M%S') }}}}",
-}
-_SCHEDULING_VARIABLES.update(bizdate=_SCHEDULING_VARIABLES["date"], startTime=_SCHEDULING_VARIABLES["start_time"],
-                             endTime=_SCHEDULING_VARIABLES["end_time"])
 
 
 def strip_annotations(text: str) -> str:
@@ -84,23 +60,6 @@ def parse_job_text(text: str, source: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(source, "must hold a JSON object (the job).")
     return data
-
-
-def templatize(value: Any, timezone: str, params: set[str]) -> Any:
-    """Replace ``${variables}`` in every string with Airflow templates; collect param names."""
-    if isinstance(value, str):
-        def substitute(match: re.Match) -> str:
-            name = match.group(1)
-            if name in _SCHEDULING_VARIABLES:
-                return _SCHEDULING_VARIABLES[name].format(tz=timezone)
-            params.add(name)
-            return "{{ params[%r] }}" % name
-        return _VARIABLE.sub(substitute, value)
-    if isinstance(value, list):
-        return [templatize(v, timezone, params) for v in value]
-    if isinstance(value, dict):
-        return {k: templatize(v, timezone, params) for k, v in value.items()}
-    return value
 
 
 def load_job_file(path: Path) -> dict[str, Any]:

@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tablestore_channels.config.parameters import Parameters, is_templated
+from tablestore_channels.config import connection_ids
+from tablestore_channels.config.parameters import MB, Parameters, is_templated
 from tablestore_channels.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONN_ID = "maxcompute_default"
-MB = 1024 * 1024
 # What MaxCompute allows in a partition value (quotes, separators and control characters not).
 _FORBIDDEN_IN_VALUE = re.compile(r"""['"/\\=,\x00-\x1f]""")
 
@@ -36,7 +35,7 @@ class ODPSWriterConfig:
     partition: tuple[tuple[str, str], ...] | str | None = None
     empty_as_null: bool = False
     block_size: int = 64 * MB
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.MAXCOMPUTE
 
     ALLOWED = ("datasource", "table", "column", "partition", "truncate", "emptyAsNull", "blockSizeInMB",
                "consistencyCommit")
@@ -57,7 +56,7 @@ class ODPSWriterConfig:
             partition=parse_partition(raw.get("partition"), p.key("partition")),
             empty_as_null=p.boolean("emptyAsNull", False),
             block_size=p.integer("blockSizeInMB", 64, minimum=1) * MB,
-            datasource=p.string("datasource", DEFAULT_CONN_ID),
+            datasource=p.string("datasource", connection_ids.MAXCOMPUTE),
         )
 
     @property

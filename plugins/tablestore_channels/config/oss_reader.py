@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import Parameters, as_int
 from tablestore_channels.errors import ConfigError, DirtyRecord
+from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.values import parse_value
 
-DEFAULT_CONN_ID = "oss_default"
-FILE_FORMATS = ("csv", "text", "parquet")
-COMPRESSIONS = ("none", "gzip")
 # Column types, with DataX ossreader's spellings as aliases.
 COLUMN_TYPES = {"string": "string", "int": "int", "long": "int", "double": "double", "bool": "bool",
                 "boolean": "bool", "binary": "binary", "bytes": "binary"}
@@ -79,7 +78,7 @@ class OSSReaderConfig:
     compress: str | None = None
     skip_header: bool | None = None
     bucket: str | None = None
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.OSS
 
     ALLOWED = ("datasource", "bucket", "object", "manifest", "column", "fileFormat", "fieldDelimiter",
                "encoding", "nullFormat", "compress", "skipHeader")
@@ -105,7 +104,7 @@ class OSSReaderConfig:
             file_format=file_format, field_delimiter=_text(raw, p, "fieldDelimiter"),
             encoding=p.string("encoding", None), null_format=_text(raw, p, "nullFormat"),
             compress=compress, skip_header=p.boolean("skipHeader", None),
-            bucket=p.string("bucket", None), datasource=p.string("datasource", DEFAULT_CONN_ID),
+            bucket=p.string("bucket", None), datasource=p.string("datasource", connection_ids.OSS),
         )
 
     def format_for(self, manifest_format: Mapping[str, Any] | None = None) -> FileSettings:

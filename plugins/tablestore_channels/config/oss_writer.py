@@ -6,15 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tablestore_channels.config.parameters import Parameters, is_templated
+from tablestore_channels.config import connection_ids
+from tablestore_channels.config.parameters import MB, Parameters, is_templated
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.delimited import DelimitedFormat
 
-DEFAULT_CONN_ID = "oss_default"
 WRITE_MODES = ("truncate", "append", "nonConflict")
-FILE_FORMATS = ("csv", "text", "parquet")
-COMPRESSIONS = ("none", "gzip")
-MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class OSSWriterConfig:
     max_file_size: int = 100_000 * MB
     compress: str = "none"
     bucket: str | None = None
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.OSS
 
     ALLOWED = ("datasource", "bucket", "object", "writeMode", "fileFormat", "fieldDelimiter", "encoding",
                "nullFormat", "dateFormat", "header", "suffix", "maxFileSize", "compress")
@@ -84,7 +82,7 @@ class OSSWriterConfig:
             max_file_size=p.integer("maxFileSize", 100_000, minimum=1) * MB,
             compress=compress,
             bucket=p.string("bucket", None),
-            datasource=p.string("datasource", DEFAULT_CONN_ID),
+            datasource=p.string("datasource", connection_ids.OSS),
         )
 
 

@@ -8,7 +8,7 @@ import logging
 
 from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.errors import ConfigError
-from tablestore_channels.tablestore.settings import TablestoreConnectionSettings as InlineCredentials
+from tablestore_channels.ots_client.settings import TablestoreConnectionSettings as InlineCredentials
 
 log = logging.getLogger(__name__)
 

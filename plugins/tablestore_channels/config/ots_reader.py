@@ -8,13 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tablestore_channels import ots_keys
+from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
 from tablestore_channels.config.parameters import Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError, PreconditionError
+from tablestore_channels.ots_client import keys
 
-
-DEFAULT_CONN_ID = "tablestore_default"
 NORMAL, MULTI_VERSION = "normal", "multiVersion"
 _CONSTANT_TYPES = ("string", "int", "double", "bool", "binary")
 
@@ -42,15 +41,15 @@ class OTSReaderConfig:
 
     table: str
     columns: tuple[Column, ...]
-    begin: tuple[Any, ...] = (ots_keys.INF_MIN,)
-    end: tuple[Any, ...] = (ots_keys.INF_MAX,)
+    begin: tuple[Any, ...] = (keys.INF_MIN,)
+    end: tuple[Any, ...] = (keys.INF_MAX,)
     split: tuple[Any, ...] = ()
     mode: str = NORMAL
     time_range: tuple[int, int] | None = None
     max_version: int | None = None
     max_retry_time: int = 18
     retry_pause_ms: int = 100
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.TABLESTORE
     inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "column", "range", "mode", "timeRange", "maxVersion",
@@ -81,11 +80,11 @@ class OTSReaderConfig:
                               "remove it, or set mode to multiVersion.")
         inline = inline_credentials(p)
         config = cls(
-            table=p.string("table"), columns=columns, begin=begin or (ots_keys.INF_MIN,),
-            end=end or (ots_keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
+            table=p.string("table"), columns=columns, begin=begin or (keys.INF_MIN,),
+            end=end or (keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
             max_version=max_version, max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
-            datasource=p.string("datasource", DEFAULT_CONN_ID), inline_credentials=inline,
+            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline,
         )
         config._check_range(rng)
         return config
@@ -97,13 +96,13 @@ class OTSReaderConfig:
             if len(bound) > 4:
                 raise ConfigError(rng.key(name), f"has {len(bound)} entries; a table has at most 4 primary-key columns.")
         for i, (b, e) in enumerate(zip(self.begin, self.end)):
-            tb, te = ots_keys.value_type(b), ots_keys.value_type(e)
+            tb, te = keys.value_type(b), keys.value_type(e)
             if tb and te and tb != te:
                 raise ConfigError(f"{rng.key('end')}[{i}]", f"is {te} but begin[{i}] is {tb}.",
                                   "both must have the type of that primary-key column.")
         width = max(len(self.begin), len(self.end))
-        b = ots_keys.row_key(ots_keys.pad(self.begin, width, ots_keys.INF_MIN))
-        e = ots_keys.row_key(ots_keys.pad(self.end, width, ots_keys.INF_MAX))
+        b = keys.row_key(keys.pad(self.begin, width, keys.INF_MIN))
+        e = keys.row_key(keys.pad(self.end, width, keys.INF_MAX))
         if list(self.begin) == list(self.end):
             raise ConfigError(rng.key("begin"), "equals range.end: the range is empty.",
                               "set begin before end (forward) or after it (backward).")
@@ -111,25 +110,25 @@ class OTSReaderConfig:
             return
         forward = b < e
         lo, hi = (self.begin[0], self.end[0]) if forward else (self.end[0], self.begin[0])
-        points = [ots_keys.sort_key(v) for v in self.split]
-        types = {ots_keys.value_type(v) for v in self.split}
-        first_type = ots_keys.value_type(self.begin[0]) or ots_keys.value_type(self.end[0])
+        points = [keys.sort_key(v) for v in self.split]
+        types = {keys.value_type(v) for v in self.split}
+        first_type = keys.value_type(self.begin[0]) or keys.value_type(self.end[0])
         if len(types) > 1 or (first_type and types != {first_type}):
-            raise ConfigError(rng.key("split"), f"mixes types {sorted(types)}; split points are values of the "
+            raise ConfigError(rng.key("split"), f"mixes types {sorted(map(str, types))}; split points are values of the "
                               "first primary-key column and share its type.")
         ordered = points if forward else points[::-1]
         if any(x >= y for x, y in zip(ordered, ordered[1:])):
             raise ConfigError(rng.key("split"), "points must be strictly increasing (decreasing for a backward range).")
-        if not (ots_keys.sort_key(lo) < min(points) and max(points) < ots_keys.sort_key(hi)):
+        if not (keys.sort_key(lo) < min(points) and max(points) < keys.sort_key(hi)):
             raise ConfigError(rng.key("split"), f"points must lie strictly inside the range "
-                              f"({ots_keys.render(self.begin[0])} .. {ots_keys.render(self.end[0])}).",
+                              f"({keys.render(self.begin[0])} .. {keys.render(self.end[0])}).",
                               "remove the points outside, or widen range.begin/range.end.")
 
     @property
     def forward(self) -> bool:
         width = max(len(self.begin), len(self.end))
-        return (ots_keys.row_key(ots_keys.pad(self.begin, width, ots_keys.INF_MIN))
-                < ots_keys.row_key(ots_keys.pad(self.end, width, ots_keys.INF_MAX)))
+        return (keys.row_key(keys.pad(self.begin, width, keys.INF_MIN))
+                < keys.row_key(keys.pad(self.end, width, keys.INF_MAX)))
 
     def resolve_range(self, pk_schema: Sequence[tuple[str, str]]) -> tuple[list[Any], list[Any]]:
         """Full-width start (inclusive) and end (exclusive) PK values for ``pk_schema`` (the
@@ -141,14 +140,14 @@ class OTSReaderConfig:
                     f"primary-key columns ({', '.join(n for n, _ in pk_schema)}). Fix: one entry per column, or a prefix.")
             for i, value in enumerate(bound):
                 expected = pk_schema[i][1]
-                actual = ots_keys.value_type(value)
+                actual = keys.value_type(value)
                 if actual and actual != expected:
                     raise PreconditionError(
                         f"range.{name}[{i}] is {actual} but primary-key column {pk_schema[i][0]!r} of table "
                         f"{self.table!r} is {expected}. Fix: give a {expected.lower()} value for it.")
-        low_fill, high_fill = (ots_keys.INF_MIN, ots_keys.INF_MAX) if self.forward else (ots_keys.INF_MAX, ots_keys.INF_MIN)
+        low_fill, high_fill = (keys.INF_MIN, keys.INF_MAX) if self.forward else (keys.INF_MAX, keys.INF_MIN)
         width = len(pk_schema)
-        return ots_keys.pad(self.begin, width, low_fill), ots_keys.pad(self.end, width, high_fill)
+        return keys.pad(self.begin, width, low_fill), keys.pad(self.end, width, high_fill)
 
 
 def _bound(entry: Any, key: str, *, allow_infinite: bool = True) -> Any:
@@ -159,7 +158,7 @@ def _bound(entry: Any, key: str, *, allow_infinite: bool = True) -> Any:
         if not allow_infinite:
             raise ConfigError(key, "split points must be concrete values, not INF_MIN/INF_MAX.",
                               "list only the inner boundaries; the range gives the outer ones.")
-        return ots_keys.INF_MIN if kind == "inf_min" else ots_keys.INF_MAX
+        return keys.INF_MIN if kind == "inf_min" else keys.INF_MAX
     if "value" not in entry:
         raise ConfigError(key, f"needs a 'value' for type {entry.get('type')!r}.")
     value = entry["value"]

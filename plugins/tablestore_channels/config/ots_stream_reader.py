@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
-from tablestore_channels.config.ots_reader import DEFAULT_CONN_ID
 from tablestore_channels.config.parameters import Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError
 
@@ -53,8 +53,7 @@ class OTSStreamReaderConfig:
     window_minutes: float = 5.0
     lag_minutes: float = 5.0
     allow_data_loss: bool = False
-    time_zone: str = "UTC"
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.TABLESTORE
     inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "dataTable", "statusTable", "startTimestampMillis", "endTimestampMillis",
@@ -96,12 +95,13 @@ class OTSStreamReaderConfig:
             status_table=p.string("statusTable", DEFAULT_STATUS_TABLE), mode=mode, columns=columns,
             export_sequence_info=export_sequence_info, max_retries=p.integer("maxRetries", 30, minimum=0),
             window_minutes=window_minutes, lag_minutes=p.number("lagMinutes", 5.0, minimum=0),
-            allow_data_loss=p.boolean("allowDataLoss", False), time_zone=zone_name,
-            datasource=p.string("datasource", DEFAULT_CONN_ID), inline_credentials=inline_credentials(p),
+            allow_data_loss=p.boolean("allowDataLoss", False),
+            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
         )
 
 
-def _window(p: Parameters, zone: ZoneInfo, window_minutes: float) -> tuple[int, int]:
+def _window(p: Parameters, zone: ZoneInfo, window_minutes: float) -> tuple[int | None, int | None]:
+    """The window ``[start, end)`` in ms; (None, None) while a time is still a template."""
     given = [form for form in _TIME_FORMS if any(p.has(k) for k in form)]
     if len(given) != 1:
         listed = "; ".join("/".join(form) for form in _TIME_FORMS)
@@ -114,15 +114,16 @@ def _window(p: Parameters, zone: ZoneInfo, window_minutes: float) -> tuple[int, 
     if form == ("date",):
         day = _parse_datetime(p, "date", "%Y%m%d", zone)
         return day, _parse_datetime(p, "date", "%Y%m%d", zone, plus_days=1)
-    start_key, end_key = form
+    start_key, end_key = form[0], form[-1]
     if not p.has(start_key):
         raise ConfigError(p.key(start_key), "is required.", f"set it together with {end_key!r}.")
     if start_key == "startTimestampMillis":
-        start, end = (_millis(p, k, zone) if p.has(k) else None for k in form)
+        start = _millis(p, start_key, zone)
+        end = _millis(p, end_key, zone) if p.has(end_key) else start + round(window_minutes * 60_000)
     else:
-        start, end = (_parse_datetime(p, k, "%Y%m%d%H%M%S", zone) if p.has(k) else None for k in form)
-    if end is None:
-        end = start + round(window_minutes * 60_000)
+        start = _parse_datetime(p, start_key, "%Y%m%d%H%M%S", zone)
+        end = (_parse_datetime(p, end_key, "%Y%m%d%H%M%S", zone) if p.has(end_key)
+               else start + round(window_minutes * 60_000))
     if start >= end:
         raise ConfigError(p.key(end_key), f"must be after {start_key} ({p.raw[start_key]!r}), got {p.raw.get(end_key)!r}.",
                           "the window is [start, end): set end later than start.")

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
 from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.errors import ConfigError
 
-DEFAULT_CONN_ID = "tablestore_default"
 PUT_ROW, UPDATE_ROW = "PutRow", "UpdateRow"
 MAX_BATCH_ROWS = 200  # BatchWriteRow's limit
 # Type names of the job (DataX's and Tablestore's spellings) -> Tablestore's.
@@ -46,7 +46,7 @@ class OTSWriterConfig:
     retry_pause_ms: int = 100
     batch_write_count: int = 100
     create_table_if_missing: bool = False
-    datasource: str = DEFAULT_CONN_ID
+    datasource: str = connection_ids.TABLESTORE
     inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "primaryKey", "column", "writeMode", "maxRetryTime",
@@ -76,7 +76,7 @@ class OTSWriterConfig:
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
             batch_write_count=_batch_count(p),
             create_table_if_missing=p.boolean("createTableIfMissing", False),
-            datasource=p.string("datasource", DEFAULT_CONN_ID), inline_credentials=inline_credentials(p),
+            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
         )
 
     @property

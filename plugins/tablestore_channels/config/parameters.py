@@ -8,6 +8,7 @@ from typing import Any
 from tablestore_channels.errors import ConfigError
 
 _MISSING = object()
+MB = 1024 * 1024  # sizes are given in MB (maxFileSize, blockSizeInMB)
 
 
 def is_templated(value: Any) -> bool:

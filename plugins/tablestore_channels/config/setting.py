@@ -67,7 +67,7 @@ class JobSetting:
         concurrent = speed.integer("concurrent", None, minimum=1)
         if concurrent is None:
             concurrent = speed.integer("channel", 1, minimum=1)
-        mbps = speed.number("mbps", None, minimum=0)
+        mbps: float | None = speed.number("mbps", None, minimum=0)
         if mbps is None and speed.has("byte"):  # DataX's bytes per second
             mbps = speed.number("byte", minimum=0) / (1024 * 1024)
         if speed.has("throttle") and not speed.boolean("throttle"):

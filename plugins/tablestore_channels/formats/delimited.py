@@ -18,7 +18,7 @@ import codecs
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
 from tablestore_channels.formats.java_date import compile_java_date_pattern
@@ -203,7 +203,7 @@ class DelimitedFormat:
 
     # ---- reading ---------------------------------------------------------------------------------
 
-    def iter_records(self, stream: BinaryIO) -> Iterator[list[str | None]]:
+    def iter_records(self, stream: IO[bytes]) -> Iterator[Sequence[str | None]]:
         """Records of a stream written with these settings, read in chunks; fields stay text.
 
         A header line comes back as the first record. A malformed record raises
@@ -213,7 +213,7 @@ class DelimitedFormat:
         return _RecordReader(self, stream)
 
 
-def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
+def _physical_lines(stream: IO[bytes]) -> Iterator[bytes]:
     """Lines of ``stream`` without their ``\\n``; a last line without one is kept if not empty."""
     tail: list[bytes] = []
     while chunk := stream.read(_READ_CHUNK):
@@ -231,10 +231,10 @@ def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
         yield rest
 
 
-class _RecordReader(Iterator[list[str | None]]):
+class _RecordReader(Iterator[Sequence[str | None]]):
     """Iterates records; survives a :class:`DirtyRecord` so the caller can count it and go on."""
 
-    def __init__(self, fmt: DelimitedFormat, stream: BinaryIO) -> None:
+    def __init__(self, fmt: DelimitedFormat, stream: IO[bytes]) -> None:
         self._lines = _physical_lines(stream)
         self._line_number = 0
         self._codec = fmt._codec
@@ -246,7 +246,7 @@ class _RecordReader(Iterator[list[str | None]]):
     def __iter__(self) -> _RecordReader:
         return self
 
-    def __next__(self) -> list[str | None]:
+    def __next__(self) -> Sequence[str | None]:
         line = self._next_line()
         if line is None:
             raise StopIteration
@@ -254,11 +254,11 @@ class _RecordReader(Iterator[list[str | None]]):
             return self._parse_quoted(line)
         if line.endswith("\r"):
             line = line[:-1]
-        fields: list[str | None] = line.split(self._delimiter)
-        if self._null in fields:
-            null = self._null
-            fields = [None if text == null else text for text in fields]
-        return fields
+        texts = line.split(self._delimiter)
+        if self._null not in texts:
+            return texts
+        null = self._null
+        return [None if text == null else text for text in texts]
 
     def _next_line(self) -> str | None:
         raw = next(self._lines, None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import IO, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,6 +41,12 @@ _KIND_BY_BASE = ((bool, "bool"), (int, "int64"), (float, "double"), (str, "strin
                  ((bytes, bytearray), "binary"), (dt.datetime, None), (dt.date, "date"))
 
 
+
+class ByteSink(Protocol):
+    """Where encoded bytes go (an open binary file, a streamed object)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
 def _kind(value: Any) -> str:
     """The kind of a non-null value; raises DirtyRecord for values Parquet cannot hold exactly."""
     kind = _KIND_BY_TYPE.get(type(value))
@@ -51,7 +57,8 @@ def _kind(value: Any) -> str:
                 break
         else:
             raise DirtyRecord(f"a {type(value).__name__} value cannot be written to Parquet")
-        if kind is None:
+        if kind is None:  # a datetime
+            assert isinstance(value, dt.datetime)
             if value.microsecond % 1000:
                 raise DirtyRecord(f"{value.isoformat()} has sub-millisecond precision, which a "
                                   "millisecond timestamp would lose")
@@ -67,7 +74,7 @@ class _SinkStream:
 
     closed = False
 
-    def __init__(self, sink: BinaryIO) -> None:
+    def __init__(self, sink: ByteSink) -> None:
         self._sink = sink
         self._pending = bytearray()
 
@@ -96,7 +103,7 @@ class ParquetRecordWriter:
     :param row_group_rows: records per row group (and per buffered batch).
     """
 
-    def __init__(self, sink: BinaryIO, column_names: Sequence[str], *, row_group_rows: int = 65536) -> None:
+    def __init__(self, sink: ByteSink, column_names: Sequence[str], *, row_group_rows: int = 65536) -> None:
         names = [str(name) for name in column_names]
         if not names or any(not name for name in names) or len(set(names)) != len(names):
             raise ConfigError("column", f"{names!r} are not usable Parquet column names.",
@@ -160,9 +167,9 @@ class ParquetRecordWriter:
 
     def _open(self) -> pq.ParquetWriter:
         # The schema is fixed now; columns without a value so far are strings.
-        self._kinds = [kind or "string" for kind in self._kinds]
-        schema = pa.schema([pa.field(name, _ARROW_TYPES[kind])
-                            for name, kind in zip(self._names, self._kinds)])
+        kinds = [kind or "string" for kind in self._kinds]
+        self._kinds = list(kinds)
+        schema = pa.schema([pa.field(name, _ARROW_TYPES[kind]) for name, kind in zip(self._names, kinds)])
         return pq.ParquetWriter(self._stream, schema)
 
     def _flush(self) -> None:
@@ -171,14 +178,14 @@ class ParquetRecordWriter:
         if self._writer is None:
             self._writer = self._open()
         columns = zip(*self._rows)
-        arrays = [pa.array(column, type=_ARROW_TYPES[kind]) for column, kind in zip(columns, self._kinds)]
+        arrays = [pa.array(column, type=_ARROW_TYPES[kind or "string"]) for column, kind in zip(columns, self._kinds)]
         self._writer.write_batch(pa.RecordBatch.from_arrays(arrays, names=self._names),
                                  row_group_size=len(self._rows))
         self._rows = []
         self._stream.drain()
 
 
-def iter_parquet_records(file: str | BinaryIO) -> Iterator[list[Any]]:
+def iter_parquet_records(file: str | IO[bytes]) -> Iterator[list[Any]]:
     """Records of a Parquet file (a path or a seekable binary file) as lists of Python values,
     read one row group at a time. Binary comes back as ``bytes``, timestamps as ``datetime``."""
     parquet = pq.ParquetFile(file)

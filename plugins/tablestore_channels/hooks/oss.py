@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import oss2
 from airflow.providers.alibaba.cloud.hooks.oss import OSSHook
-from airflow.providers.common.compat.sdk import AirflowException
+
+from tablestore_channels.errors import ConfigError
 
 
 class OSSBucketHook(OSSHook):
@@ -19,12 +20,12 @@ class OSSBucketHook(OSSHook):
         extra = conn.extra_dejson
         bucket = bucket_name or conn.schema
         if not bucket:
-            raise AirflowException(
-                f"No OSS bucket: set writer.parameter.bucket, or the 'schema' field of connection {self.oss_conn_id!r}.")
+            raise ConfigError(f"connection {self.oss_conn_id!r}", "names no bucket.",
+                              "set the plugin's 'bucket' parameter, or the connection's schema field.")
         key_id, secret = extra.get("access_key_id"), extra.get("access_key_secret")
         if not key_id or not secret:
-            raise AirflowException(
-                f"Connection {self.oss_conn_id!r} lacks extra.access_key_id / extra.access_key_secret.")
+            raise ConfigError(f"connection {self.oss_conn_id!r}", "lacks extra access_key_id / access_key_secret.",
+                              f"set both in the connection's extra (Admin > Connections > {self.oss_conn_id}).")
         endpoint = extra.get("endpoint") or f"https://oss-{self.region}.aliyuncs.com"
         if "://" not in endpoint:
             endpoint = f"https://{endpoint}"

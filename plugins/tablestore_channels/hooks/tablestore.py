@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from functools import cached_property
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseHook
+from airflow.providers.common.compat.sdk import BaseHook
 
-from tablestore_channels.tablestore.client import TablestoreClient
-from tablestore_channels.tablestore.settings import TablestoreConnectionSettings
+from tablestore_channels.config import connection_ids
+from tablestore_channels.errors import ConfigError
+from tablestore_channels.ots_client.client import TablestoreClient
+from tablestore_channels.ots_client.settings import TablestoreConnectionSettings
 
 
 class TablestoreHook(BaseHook):
@@ -21,7 +24,7 @@ class TablestoreHook(BaseHook):
     """
 
     conn_name_attr = "tablestore_conn_id"
-    default_conn_name = "tablestore_default"
+    default_conn_name = connection_ids.TABLESTORE
     conn_type = "tablestore"
     hook_name = "Alibaba Cloud Tablestore"
 
@@ -43,20 +46,23 @@ class TablestoreHook(BaseHook):
         if conn.port and endpoint.count(":") == 1:
             endpoint = f"{endpoint}:{conn.port}"
         instance = self._extra(extra, "instance_name")
-        missing = [name for name, value in (
-            ("host (the endpoint URL)", endpoint), ("login (AccessKey ID)", conn.login),
-            ("password (AccessKey secret)", conn.password), ("extra.instance_name", instance),
-        ) if not value]
-        if missing:
-            raise AirflowException(
-                f"Tablestore connection {self.tablestore_conn_id!r} lacks {', '.join(missing)}: "
-                "set them on the connection (Admin > Connections, or AIRFLOW_CONN_"
-                f"{self.tablestore_conn_id.upper()})."
-            )
+        login, password = conn.login, conn.password
+        fix = (f"set it on the connection (Admin > Connections > {self.tablestore_conn_id}, or "
+               f"AIRFLOW_CONN_{self.tablestore_conn_id.upper()}).")
+        if not (endpoint and login and password and instance):
+            missing = [name for name, value in (
+                ("host (the endpoint URL)", endpoint), ("login (AccessKey ID)", login),
+                ("password (AccessKey secret)", password), ("extra instance_name", instance),
+            ) if not value]
+            raise ConfigError(f"connection {self.tablestore_conn_id!r}", f"lacks {', '.join(missing)}.", fix)
+        parsed = urllib.parse.urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigError(f"connection {self.tablestore_conn_id!r}",
+                              f"host {conn.host!r} is not an endpoint URL.",
+                              "write it as https://<instance>.<region>.ots.aliyuncs.com.")
         return TablestoreConnectionSettings(
-            endpoint=endpoint, instance_name=instance, access_key_id=conn.login,
-            access_key_secret=conn.password, sts_token=self._extra(extra, "sts_token"),
-            region=self._extra(extra, "region"),
+            endpoint=endpoint, instance_name=instance, access_key_id=login, access_key_secret=password,
+            sts_token=self._extra(extra, "sts_token"), region=self._extra(extra, "region"),
         )
 
     def get_conn(self) -> TablestoreClient:

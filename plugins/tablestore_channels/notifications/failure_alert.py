@@ -1,7 +1,7 @@
 """Alert on failed task instances, by e-mail (SMTP connection) and/or webhook (JSON POST).
 
 Attached to every task of every channel DAG as ``on_failure_callback`` (see
-:mod:`tablestore_channels.dag_conventions`). What it sends is configured in Airflow, not in code:
+:mod:`tablestore_channels.authoring.conventions`). What it sends is configured in Airflow, not in code:
 
 - e-mail: the Variable ``alert_email_to`` (comma-separated addresses) and the SMTP connection
   ``alert_smtp`` (conn type ``smtp``);
@@ -20,9 +20,9 @@ import logging
 import urllib.request
 from typing import Any
 
+from airflow.providers.common.compat.sdk import redact
 from airflow.providers.smtp.hooks.smtp import SmtpHook
-from airflow.sdk import BaseHook, BaseNotifier, Variable
-from airflow.sdk._shared.secrets_masker import redact
+from airflow.sdk import BaseHook, BaseNotifier, Context, Variable
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 _MAX_ERROR_CHARS = 4000
 
 
-def alert_payload(context: dict[str, Any]) -> dict[str, Any]:
+def alert_payload(context: Context) -> dict[str, Any]:
     """The facts of one failed task instance, secrets redacted."""
     ti = context["ti"]
     error = context.get("exception")
@@ -70,7 +70,7 @@ class FailureAlertNotifier(BaseNotifier):
         self.email_to_variable = email_to_variable
         self.webhook_conn_id = webhook_conn_id
 
-    def notify(self, context: dict[str, Any]) -> None:
+    def notify(self, context: Context) -> None:
         payload = alert_payload(context)
         sent = []
         for channel, send in (("e-mail", self._send_email), ("webhook", self._send_webhook)):

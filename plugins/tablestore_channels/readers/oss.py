@@ -19,24 +19,22 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import IO, Any, cast
 
 import oss2
 import requests
 
-from tablestore_channels.channel.transfer import Rejected
 from tablestore_channels.config.oss_reader import FileSettings, OSSReaderConfig, SourceColumn
+from tablestore_channels.contract import Connections, Reader, Rejected
 from tablestore_channels.errors import DirtyRecord, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.export_layout import BOOKKEEPING_SUFFIXES, MANIFEST_VERSION
 from tablestore_channels.formats.parquet import iter_parquet_records
 from tablestore_channels.formats.values import parse_value
 from tablestore_channels.retrying import Retry, oss_retriable
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
-# What OSSWriter writes beside the data (see writers/oss.py): never data to restore.
-_EXPORT_BOOKKEEPING = ("_manifest.json", "_dirty.jsonl")
 _READ_CHUNK = 1 << 20
 _SPOOL_IN_MEMORY = 64 << 20
 # Parquet values arrive typed; a column type admits these Python types (bool is not an int here).
@@ -103,13 +101,17 @@ class ObjectStream:
                                     "after the export. Fix: restore from an intact export.")
 
 
-class OSSReader:
+class OSSReader(Reader):
     """Reads ``config``'s objects from ``bucket`` (an ``oss2.Bucket``)."""
 
     def __init__(self, bucket: oss2.Bucket, config: OSSReaderConfig, retry: Retry | None = None) -> None:
         self.bucket = bucket
         self.config = config
         self.retry = retry or Retry(oss_retriable, max_retries=10, pause_ms=200)
+
+    @classmethod
+    def from_connections(cls, config: OSSReaderConfig, connections: Connections, run_key: str) -> OSSReader:
+        return cls(connections.oss_bucket(config), config)
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
@@ -159,7 +161,7 @@ class OSSReader:
             listing = self.retry.call(f"ListObjects {prefix}", lambda p=prefix: [
                 (o.key, o.size) for o in oss2.ObjectIteratorV2(self.bucket, prefix=p)])
             for key, size in listing:
-                if key.endswith("/") or key.endswith(_EXPORT_BOOKKEEPING):
+                if key.endswith("/") or key.endswith(BOOKKEEPING_SUFFIXES):
                     continue
                 if wildcard < 0 or fnmatch.fnmatchcase(key, entry):
                     found[key] = size
@@ -171,7 +173,7 @@ class OSSReader:
             return list(source_names)
 
         def name(i: int, column: SourceColumn) -> str:
-            if column.is_constant:
+            if column.index is None:
                 return f"const_{i}"
             return source_names[column.index] if column.index < len(source_names) else f"field_{column.index}"
         return [name(i, c) for i, c in enumerate(columns)]
@@ -193,7 +195,8 @@ class OSSReader:
         fmt = DelimitedFormat(kind=settings.file_format, field_delimiter=settings.field_delimiter,
                               encoding=settings.encoding, null_format=settings.null_format)
         gzipped = settings.compress == "gzip" or (settings.compress is None and stream.key.endswith(".gz"))
-        source: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb") if gzipped else stream
+        raw = cast(IO[bytes], stream)
+        source = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if gzipped else raw
         records = fmt.iter_records(source)
         number = 0
         while True:
@@ -213,17 +216,17 @@ class OSSReader:
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
             shutil.copyfileobj(stream, spool, _READ_CHUNK)
             spool.seek(0)
-            for number, values in enumerate(iter_parquet_records(spool), start=1):
+            for number, values in enumerate(iter_parquet_records(cast(IO[bytes], spool)), start=1):
                 yield self._project(values, where, number, parse_text=False)
 
-    def _project(self, fields: list, where: str, number: int, *, parse_text: bool) -> tuple | Rejected:
+    def _project(self, fields: Sequence[Any], where: str, number: int, *, parse_text: bool) -> tuple | Rejected:
         """The configured columns of one source record (all of them when none are configured)."""
         columns = self.config.columns
         if not columns:
             return tuple(fields)
         out: list[Any] = []
         for position, column in enumerate(columns):
-            if column.is_constant:
+            if column.index is None:
                 out.append(column.constant)
                 continue
             if column.index >= len(fields):
@@ -243,7 +246,7 @@ def _typed(value: Any, kind: str, parse_text: bool) -> Any:
     if parse_text:
         return parse_value(value, kind)
     if isinstance(value, _PYTHON_TYPES[kind]) and not (kind == "int" and isinstance(value, bool)):
-        return bytes(value) if kind == "binary" else value
+        return bytes(value) if isinstance(value, bytearray) else value
     if isinstance(value, str):
         return parse_value(value, kind)
     raise DirtyRecord(f"a {type(value).__name__} value where the column type is {kind}")

@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 import operator
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import tablestore
 from tablestore import OTSServiceError
 
-from tablestore_channels import ots_keys
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
+from tablestore_channels.contract import Connections, Reader
 from tablestore_channels.errors import ConfigError, PreconditionError
+from tablestore_channels.ots_client import keys
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -56,22 +57,26 @@ class RangeSplit:
     end: tuple[Any, ...]
 
     def to_json(self) -> dict:
-        return {"index": self.index, "start": [ots_keys.to_json(v) for v in self.start],
-                "end": [ots_keys.to_json(v) for v in self.end]}
+        return {"index": self.index, "start": [keys.to_json(v) for v in self.start],
+                "end": [keys.to_json(v) for v in self.end]}
 
     @classmethod
     def from_json(cls, data: dict) -> RangeSplit:
-        return cls(data["index"], tuple(ots_keys.from_json(v) for v in data["start"]),
-                   tuple(ots_keys.from_json(v) for v in data["end"]))
+        return cls(data["index"], tuple(keys.from_json(v) for v in data["start"]),
+                   tuple(keys.from_json(v) for v in data["end"]))
 
 
-class OTSRangeReader:
+class OTSRangeReader(Reader):
     """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
 
     def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
         self.client = client
         self.config = config
         self.retry = retry or Retry(ots_retriable, config.max_retry_time, config.retry_pause_ms)
+
+    @classmethod
+    def from_connections(cls, config: OTSReaderConfig, connections: Connections, run_key: str) -> OTSRangeReader:
+        return cls(connections.tablestore(config), config)
 
     # --- planning ----------------------------------------------------------------------------
     def describe(self) -> TableInfo:
@@ -110,8 +115,8 @@ class OTSRangeReader:
         start, end = self.config.resolve_range(table.primary_key)
         width = len(table.primary_key)
         if self.config.split:
-            fill = ots_keys.INF_MIN if self.config.forward else ots_keys.INF_MAX
-            inner = [ots_keys.pad([p], width, fill) for p in self.config.split]
+            fill = keys.INF_MIN if self.config.forward else keys.INF_MAX
+            inner = [keys.pad([p], width, fill) for p in self.config.split]
         elif concurrency > 1:
             inner = self._auto_split_points(table, start, end, concurrency)
         else:
@@ -122,14 +127,14 @@ class OTSRangeReader:
     def _auto_split_points(self, table: TableInfo, start: list, end: list, concurrency: int) -> list[list]:
         forward = self.config.forward
         low, high = (start, end) if forward else (end, start)
-        low_key, high_key = ots_keys.row_key(low), ots_keys.row_key(high)
+        low_key, high_key = keys.row_key(low), keys.row_key(high)
         names = [n for n, _ in table.primary_key]
         points: list[list] = []
         for unit in (_UNIT_100MB, _UNIT_1MB):
             result = self.retry.call("ComputeSplitPointsBySize", self.client.compute_split_points_by_size,
                                      self.config.table, 1, split_size_unit_in_byte=unit)
-            boundaries = [[dict(s.upper).get(n, ots_keys.INF_MIN) for n in names] for s in result.splits[:-1]]
-            points = [p for p in boundaries if low_key < ots_keys.row_key(p) < high_key]
+            boundaries = [[dict(s.upper).get(n, keys.INF_MIN) for n in names] for s in result.splits[:-1]]
+            points = [p for p in boundaries if low_key < keys.row_key(p) < high_key]
             if len(points) + 1 >= concurrency:
                 break
         if len(points) + 1 > concurrency:  # keep evenly spaced boundaries: the pieces are about equal in size
@@ -168,7 +173,7 @@ class OTSRangeReader:
             kwargs["max_version"] = config.max_version or 2**31 - 1
             if config.time_range:
                 kwargs["time_range"] = config.time_range
-        start, end = ots_keys.with_names(names, split.start), ots_keys.with_names(names, split.end)
+        start, end = keys.with_names(names, split.start), keys.with_names(names, split.end)
         convert = _multi_version_records if multi else _row_records
 
         def fetch(page_start):
@@ -177,7 +182,7 @@ class OTSRangeReader:
 
         # The next page is fetched while this one is converted and written.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="getrange") as prefetch:
-            page = prefetch.submit(fetch, start)
+            page: Future | None = prefetch.submit(fetch, start)
             while page is not None:
                 _, next_start, rows, _ = page.result()
                 page = prefetch.submit(fetch, next_start) if next_start else None

@@ -28,18 +28,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, OTSStreamReaderConfig
+from tablestore_channels.contract import CheckpointingReader, Connections
 from tablestore_channels.errors import ConfigError, PreconditionError
+from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.readers import stream_lineage, stream_records
 from tablestore_channels.readers.stream_checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.retrying import Retry, ots_retriable
-from tablestore_channels.tablestore.client import TablestoreClient
-from tablestore_channels.tablestore.models import StreamRecord, StreamShard
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,16 @@ TRIMMED = "OTSTrimmedDataAccess"
 HOUR_MS = 3600 * 1000
 
 
-class OTSStreamReader:
+class OTSStreamReader(CheckpointingReader):
     """Reads ``config.data_table``'s stream through ``client`` (with NoRetryPolicy: ``retry`` is
     the one retry loop). ``clock`` returns seconds since the epoch."""
 
     def __init__(self, client: TablestoreClient, config: OTSStreamReaderConfig, retry: Retry | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        if config.start_ms is None:
+        if config.start_ms is None or config.end_ms is None:
             raise ConfigError("reader.parameter.startTimestampMillis", "the window is still a template or job "
                               "variable at run time.", "give ${start_time}/${end_time} (job files) or rendered times.")
+        self.start_ms, self.end_ms = config.start_ms, config.end_ms  # the window [start, end)
         self.client = client
         self.config = config
         self.retry = retry or Retry(ots_retriable, config.max_retries, pause_ms=100)
@@ -65,9 +66,13 @@ class OTSStreamReader:
         self._positions: dict[str, ShardPosition] = {}
         self._stream_id: str | None = None
 
+    @classmethod
+    def from_connections(cls, config: OTSStreamReaderConfig, connections: Connections, run_key: str) -> OTSStreamReader:
+        return cls(connections.tablestore(config), config)
+
     @property
     def window(self) -> str:
-        return f"[{_utc(self.config.start_ms)}, {_utc(self.config.end_ms)})"
+        return f"[{_utc(self.start_ms)}, {_utc(self.end_ms)})"
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
@@ -78,14 +83,14 @@ class OTSStreamReader:
         pk_names, stream_id = self._describe_table()
         shards = self.retry.call("DescribeStream", lambda: list(self.client.iter_stream_shards(stream_id)))
         self.checkpoints.ensure_table()
-        removed = self.checkpoints.delete(stream_id, config.end_ms)
+        removed = self.checkpoints.delete(stream_id, self.end_ms)
         if removed:
             log.info("Rerun of window %s: removed the %d checkpoint(s) saved at its end before", self.window, removed)
-        saved = self.checkpoints.load(stream_id, config.start_ms)
+        saved = self.checkpoints.load(stream_id, self.start_ms)
         if saved is None:
             log.warning("No complete checkpoint at the window start %s for stream %s: every shard is positioned "
                         "by time and records before the start are skipped (slower, same result).",
-                        _utc(config.start_ms), stream_id)
+                        _utc(self.start_ms), stream_id)
             saved = {}
         if any(s.shard_id not in saved for s in shards):
             self._check_retention(stream_id)
@@ -107,11 +112,11 @@ class OTSStreamReader:
 
     def _check_settled(self) -> None:
         latest = int(self.clock() * 1000) - self.config.lag_ms
-        if self.config.end_ms > latest:
+        if self.end_ms > latest:
             raise PreconditionError(
                 f"Window {self.window} of {self.config.data_table!r} ends after now - lagMinutes "
                 f"({self.config.lag_minutes:g} min) = {_utc(latest)}: its changes may still settle. Fix: run it "
-                f"at or after {_utc(self.config.end_ms + self.config.lag_ms)}, or choose an earlier end.")
+                f"at or after {_utc(self.end_ms + self.config.lag_ms)}, or choose an earlier end.")
 
     def _describe_table(self) -> tuple[list[str], str]:
         table = self.config.data_table
@@ -132,9 +137,9 @@ class OTSStreamReader:
         """Positioning by time cannot see trimmed records: compare the start with the retention."""
         page = self.retry.call("DescribeStream", self.client.describe_stream, stream_id, None, 1)
         horizon = int(self.clock() * 1000) - page.expiration_time_hours * HOUR_MS
-        lost_from = max(self.config.start_ms, page.creation_time_us // 1000)
+        lost_from = max(self.start_ms, page.creation_time_us // 1000)
         if lost_from < horizon:
-            self._data_lost(lost_from, min(horizon, self.config.end_ms),
+            self._data_lost(lost_from, min(horizon, self.end_ms),
                             f"the stream keeps {page.expiration_time_hours} h of changes")
 
     def _data_lost(self, lost_from_ms: int, lost_to_ms: int, why: str) -> None:
@@ -174,9 +179,9 @@ class OTSStreamReader:
         return {"stream_id": self._stream_id, "positions": {k: v.to_json() for k, v in self._positions.items()}}
 
     def _read_shard(self, shard_id: str, saved: ShardPosition | None,
-                    convert: stream_records.Converter) -> Iterator[tuple]:
+                    convert: stream_records.Converter) -> Generator[tuple, None, ShardPosition]:
         """Yield the shard's records in the window; return its position at the window end."""
-        start_ms, end_ms = self.config.start_ms, self.config.end_ms
+        start_ms, end_ms = self.start_ms, self.end_ms
         iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, start_ms), 0)
         while True:
             try:
@@ -214,7 +219,7 @@ class OTSStreamReader:
         oldest = self.retry.call("GetShardIterator", self.client.get_shard_iterator, self._stream_id, shard_id)
         first = self.retry.call("GetStreamRecord", self.client.get_stream_record, oldest, 1).records
         kept_from = first[0].sequence_info.timestamp_us // 1000 if first else int(self.clock() * 1000)
-        self._data_lost(self.config.start_ms, min(max(kept_from, self.config.start_ms), self.config.end_ms),
+        self._data_lost(self.start_ms, min(max(kept_from, self.start_ms), self.end_ms),
                         f"shard {shard_id} was trimmed past its checkpoint (OTSTrimmedDataAccess)")
 
     # --- commit ------------------------------------------------------------------------------
@@ -226,12 +231,12 @@ class OTSStreamReader:
                                     "the stream was re-enabled during the run. Fix: rerun the window.")
         positions = {shard: ShardPosition.from_json(p) for r in results for shard, p in r["positions"].items()}
         stream_id = stream_ids.pop()
-        self.checkpoints.save(stream_id, self.config.end_ms, positions)
+        self.checkpoints.save(stream_id, self.end_ms, positions)
         log.info("Saved %d shard checkpoint(s) of stream %s at the window end %s", len(positions), stream_id,
-                 _utc(self.config.end_ms))
-        return {"checkpoint_at": _utc(self.config.end_ms), "checkpoint_shards": len(positions),
+                 _utc(self.end_ms))
+        return {"checkpoint_at": _utc(self.end_ms), "checkpoint_shards": len(positions),
                 "window": self.window}
 
 
 def _utc(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")

@@ -82,7 +82,7 @@ class CheckpointStore:
                                        _key(stream_id, MARKER_TYPE, _time(time_ms)), max_version=1)
         if marker is None:
             return None
-        expected = dict((n, v) for n, v, *_ in marker.attribute_columns).get("ShardCount")
+        expected = {n: v for n, v, *_ in marker.attribute_columns}.get("ShardCount")
         positions = {}
         for row in self._shard_rows(stream_id, time_ms):
             shard_id = dict(row.primary_key)["StatusValue"].split("\t", 1)[1]

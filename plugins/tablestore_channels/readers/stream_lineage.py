@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tablestore_channels.tablestore.models import StreamShard
+from tablestore_channels.ots_client.models import StreamShard
 
 
 def parents(shard: StreamShard, known: set[str]) -> list[str]:

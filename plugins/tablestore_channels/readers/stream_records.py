@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from tablestore_channels.tablestore.models import CellType, RecordAction, StreamRecord
+from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
 
 MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
@@ -61,7 +61,7 @@ def single_version(columns: Sequence[str]) -> Converter:
     def convert(record: StreamRecord, shard_id: str) -> Iterator[tuple]:
         if record.action is RecordAction.DELETE:
             return
-        values = {name: value for name, value in record.primary_key}
+        values = dict(record.primary_key)
         values.update((c.name, c.value) for c in record.columns if c.cell_type is CellType.PUT)
         yield tuple(_plain(values.get(name)) for name in columns)
 

@@ -28,6 +28,7 @@ from odps.tunnel import TableTunnel
 from odps.tunnel.tabletunnel import TableUploadSession
 
 from tablestore_channels.config.odps_writer import ODPSWriterConfig
+from tablestore_channels.contract import Connections, SplitSink, Writer
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.writers.odps_commit_log import COMMITTED, OPEN, CommitLog
 from tablestore_channels.writers.odps_values import RecordConverter, UnsupportedType
@@ -39,7 +40,7 @@ BLOCKS_PER_SPLIT = 200
 MAX_SPLITS = BLOCK_IDS // BLOCKS_PER_SPLIT
 
 
-class ODPSWriter:
+class ODPSWriter(Writer):
     """The job side: checks and the session before the run, the commit after it.
 
     :param odps: a pyodps client of the target project.
@@ -52,6 +53,10 @@ class ODPSWriter:
         self.run_key = run_key
         self.tunnel = TableTunnel(odps)
         self.commit_log = CommitLog(odps, self.tunnel)
+
+    @classmethod
+    def from_connections(cls, config: ODPSWriterConfig, connections: Connections, run_key: str) -> ODPSWriter:
+        return cls(connections.maxcompute(config), config, run_key)
 
     # --- the target ------------------------------------------------------------------------------
     def _table(self):
@@ -171,7 +176,7 @@ class ODPSWriter:
                 "rows": sum(r["rows"] for r in results), "bytes": sum(r["bytes"] for r in results)}
 
 
-class ODPSSplitWriter:
+class ODPSSplitWriter(SplitSink):
     """Writes one split's records as blocks of about ``block_size`` bytes."""
 
     def __init__(self, session: TableUploadSession, converter: RecordConverter, split: int, block_size: int) -> None:

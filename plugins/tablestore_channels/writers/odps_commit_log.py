@@ -76,6 +76,6 @@ class CommitLog:
     def record(self, run_key: str, target: str, upload_id: str, state: str) -> None:
         if not self.odps.exist_table(TABLE):
             self.odps.create_table(TABLE, _SCHEMA, if_not_exists=True, lifecycle=LIFECYCLE_DAYS)
-        row = [run_key, target, upload_id, state, dt.datetime.now(dt.timezone.utc)]
+        row = [run_key, target, upload_id, state, dt.datetime.now(dt.UTC)]
         with self.odps.get_table(TABLE).open_writer(partition=_partition(run_key), create_partition=True) as writer:
             writer.write([row])

@@ -29,7 +29,7 @@ Converter = Callable[[Any], Any]
 MAX_FIELD_BYTES = 8 * 1024 * 1024  # the tunnel's default limit for a STRING or BINARY value
 _FLOAT32_MAX = 3.4028234663852886e38
 _INTEGER_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64}
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class UnsupportedType(ValueError):
@@ -208,6 +208,7 @@ def _date(value: Any) -> dt.date:
 def _digits(number: Decimal) -> tuple[int, int]:
     """(digits before the point, digits after it) of a finite number, trailing zeros aside."""
     _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # a finite number's; 'n', 'N', 'F' mark NaN and infinity
     count = len(digits)
     while exponent < 0 and count > 1 and digits[count - 1] == 0:
         count -= 1

@@ -1,12 +1,7 @@
 """OSSWriter: records to CSV / text / Parquet objects under a prefix, committed by a manifest.
 
-Object names are deterministic per (run, split, part)::
-
-    <object>[_]<run_key>_<split:05d>_<part:05d><suffix>[.gz]     data
-    <object>[_]<run_key>_<split:05d>_dirty.jsonl                 dirty records of a split
-    <object>[_]<run_key>_manifest.json                           the commit point
-
-(``_`` is added when ``object`` does not end with ``/``). A retried split rewrites its own
+Object names are deterministic per (run, split, part) (see
+:mod:`tablestore_channels.formats.export_layout`). A retried split rewrites its own
 objects; the manifest, written last by :meth:`OSSWriter.commit`, lists what the run produced,
 with row counts, sizes and SHA-256 checksums. ``truncate`` removes the older objects under the
 prefix only after the manifest is written, so a failed run leaves the previous output readable.
@@ -19,49 +14,25 @@ import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import oss2
 
 from tablestore_channels.config.oss_writer import OSSWriterConfig
+from tablestore_channels.contract import Connections, DiscardingWriter, SplitSink
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
+from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
 from tablestore_channels.formats.parquet import ParquetRecordWriter
 from tablestore_channels.retrying import Retry, oss_retriable
 from tablestore_channels.writers.oss_upload import StreamedObject
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
 _DELETE_BATCH = 1000
 
 
-@dataclass(frozen=True)
-class ObjectLayout:
-    """Where a run's objects go."""
-
-    prefix: str
-    run_key: str
-    suffix: str
-
-    @property
-    def run_prefix(self) -> str:
-        base = self.prefix if self.prefix.endswith("/") else f"{self.prefix}_"
-        return f"{base}{self.run_key}_"
-
-    def data_key(self, split: int, part: int) -> str:
-        return f"{self.run_prefix}{split:05d}_{part:05d}{self.suffix}"
-
-    def dirty_key(self, split: int) -> str:
-        return f"{self.run_prefix}{split:05d}_dirty.jsonl"
-
-    @property
-    def manifest_key(self) -> str:
-        return f"{self.run_prefix}manifest.json"
-
-
-class OSSWriter:
+class OSSWriter(DiscardingWriter):
     """The job side: checks before the run, commit after it.
 
     :param bucket: an ``oss2.Bucket`` for the target bucket.
@@ -76,6 +47,10 @@ class OSSWriter:
         if config.compress == "gzip" and not suffix.endswith(".gz"):
             suffix += ".gz"
         self.layout = ObjectLayout(config.object, run_key, suffix)
+
+    @classmethod
+    def from_connections(cls, config: OSSWriterConfig, connections: Connections, run_key: str) -> OSSWriter:
+        return cls(connections.oss_bucket(config), config, run_key)
 
     def _list(self, prefix: str) -> dict[str, int]:
         return self.retry.call(f"ListObjects {prefix}", lambda: {
@@ -154,7 +129,7 @@ class OSSWriter:
         present = self._list(self.layout.run_prefix)
         if self.layout.manifest_key in present:
             return []
-        leftovers = [k for k in present if not k.endswith("_dirty.jsonl")]
+        leftovers = [k for k in present if not k.endswith(DIRTY_SUFFIX)]
         self._delete(leftovers)
         if leftovers:
             log.info("Run %s did not commit: removed its %d object(s) under %s", self.layout.run_key,
@@ -167,7 +142,7 @@ class OSSWriter:
             self.retry.call("DeleteMultipleObjects", self.bucket.batch_delete_objects, batch)
 
 
-class OSSSplitWriter:
+class OSSSplitWriter(SplitSink):
     """Writes the records of one split, rotating objects at ``maxFileSize``."""
 
     def __init__(self, job: OSSWriter, split: int, column_names: list[str]) -> None:
@@ -191,41 +166,41 @@ class OSSSplitWriter:
         self._dirty: StreamedObject | None = None
         self.dirty_count = 0
 
-    def _open_object(self) -> None:
+    def _open_object(self) -> StreamedObject:
         key = self.job.layout.data_key(self.split, len(self._objects))
-        self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
+        sink = self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
         self._rows = 0
         if self._delimited is None:
-            self._stream = ParquetRecordWriter(self._sink, self.column_names)
-            return
+            self._stream = ParquetRecordWriter(sink, self.column_names)
+            return sink
         # mtime=0 and no file name: a rerun produces byte-identical objects
-        self._stream = (gzip.GzipFile(filename="", fileobj=self._sink, mode="wb", mtime=0)
-                        if self.config.compress == "gzip" else self._sink)
+        self._stream = (gzip.GzipFile(filename="", fileobj=sink, mode="wb", mtime=0)
+                        if self.config.compress == "gzip" else sink)
         if self._header:
             self._stream.write(self._header)
+        return sink
 
-    def _close_object(self) -> None:
-        if self._stream is not self._sink:
+    def _close_object(self, sink: StreamedObject) -> None:
+        if self._stream is not sink:
             self._stream.close()  # gzip trailer / parquet footer
-        self._sink.close()
-        self._objects.append({"key": self._sink.key, "split": self.split, "part": len(self._objects),
-                              "rows": self._rows, "bytes": self._sink.size, "sha256": self._sink.sha256})
+        sink.close()
+        self._objects.append({"key": sink.key, "split": self.split, "part": len(self._objects),
+                              "rows": self._rows, "bytes": sink.size, "sha256": sink.sha256})
         self._sink = self._stream = None
 
     def write(self, record: tuple) -> int:
-        if self._sink is None:
-            self._open_object()
-        before = self._sink.size
+        sink = self._sink or self._open_object()
+        before = sink.size
         if self._delimited is None:
             self._stream.write(record)
-            size = self._sink.size - before
+            size = sink.size - before
         else:
             line = self._delimited.encode_record(record)
             self._stream.write(line)
             size = len(line)
         self._rows += 1
-        if self._sink.size >= self.config.max_file_size:
-            self._close_object()
+        if sink.size >= self.config.max_file_size:
+            self._close_object(sink)
         return size
 
     def write_dirty(self, line: bytes) -> None:
@@ -237,7 +212,7 @@ class OSSSplitWriter:
 
     def close(self) -> dict:
         if self._sink is not None:
-            self._close_object()
+            self._close_object(self._sink)
         if self._dirty is not None:
             self._dirty.close()
         self.uploader.shutdown()

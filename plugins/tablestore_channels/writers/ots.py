@@ -21,8 +21,8 @@ from typing import Any
 import tablestore
 from tablestore import OTSServiceError
 
-from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.config.ots_writer import PUT_ROW, OTSWriterConfig
+from tablestore_channels.contract import BatchingSplitSink, Connections, DirtySink, Writer
 from tablestore_channels.errors import ChannelError, ConfigError, DirtyRecord, PreconditionError
 from tablestore_channels.retrying import OTS_NON_RETRIABLE_CODES, Retry, ots_retriable
 from tablestore_channels.writers.ots_rows import RowConverter
@@ -40,7 +40,7 @@ DIRTY_ROW_CODES = frozenset({
 _IGNORE = tablestore.Condition(tablestore.RowExistenceExpectation.IGNORE)
 
 
-class OTSWriter:
+class OTSWriter(Writer):
     """The job side: checks (or creates) the table before the run; nothing to commit after it.
 
     :param client: a TablestoreClient with NoRetryPolicy (the writer retries).
@@ -50,6 +50,10 @@ class OTSWriter:
         self.client = client
         self.config = config
         self.retry = retry or Retry(ots_retriable, config.max_retry_time, config.retry_pause_ms)
+
+    @classmethod
+    def from_connections(cls, config: OTSWriterConfig, connections: Connections, run_key: str) -> OTSWriter:
+        return cls(connections.tablestore(config), config)
 
     def prepare(self, column_names: Sequence[str]) -> dict:
         """Fail before anything is written if the reader's fields do not map onto the writer's
@@ -102,13 +106,13 @@ class OTSWriter:
             want = expected[i] if i < len(expected) else None
             if have == want:
                 continue
-            if want is None:
+            if have is not None and want is None:
                 problem = f"table {table!r} has primary-key column {have[0]!r} ({have[1]}) at position {i + 1}, " \
                           "which writer.parameter.primaryKey does not list"
-            elif have is None:
+            elif want is not None and have is None:
                 problem = f"writer.parameter.primaryKey lists {want[0]!r} at position {i + 1}, but table {table!r} " \
                           f"has only {len(actual)} primary-key column(s)"
-            else:
+            elif have is not None and want is not None:
                 problem = f"primary-key column {i + 1} of table {table!r} is {have[0]!r} {have[1]}, but " \
                           f"writer.parameter.primaryKey says {want[0]!r} {want[1]}"
             raise PreconditionError(f"{problem}. Fix: list the table's primary key in order: "
@@ -130,9 +134,9 @@ class _PendingRow:
     item: tablestore.RowItem
 
 
-class OTSSplitWriter:
+class OTSSplitWriter(BatchingSplitSink):
     """Writes the records of one split in batches; rows that fail after :meth:`write` returned
-    go to the split's :class:`DirtyRecords` (handed over by :meth:`collect_dirty`)."""
+    go to the split's :class:`~tablestore_channels.contract.DirtySink` (handed over by :meth:`collect_dirty`)."""
 
     def __init__(self, job: OTSWriter, split: int) -> None:
         self.job = job
@@ -141,14 +145,14 @@ class OTSSplitWriter:
         self.converter = RowConverter(job.config)
         self.put = job.config.write_mode == PUT_ROW
         self.sender = ThreadPoolExecutor(max_workers=MAX_BATCHES_IN_FLIGHT, thread_name_prefix="ots-write")
-        self.dirty: DirtyRecords | None = None
+        self.dirty: DirtySink | None = None
         self.dirty_count = 0
         self._batch: list[_PendingRow] = []
         self._batch_bytes = 0
         self._in_flight: deque[Future] = deque()
         self.rows = self.batches = self.retried_rows = 0
 
-    def collect_dirty(self, dirty: DirtyRecords) -> None:
+    def collect_dirty(self, dirty: DirtySink) -> None:
         self.dirty = dirty
 
     def write(self, record: Sequence[Any]) -> int:

@@ -1,0 +1,48 @@
+"""The conventions every channel DAG gets from one place: owner, tags, automatic rerun (the
+seed's "rerun 3 times, 2 minutes apart" = Airflow retries), failure alerts, a doc, and the
+``stream_window`` macro."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import DAG
+
+from tablestore_channels.authoring import stream_window
+from tablestore_channels.notifications.failure_alert import FailureAlertNotifier
+
+OWNER = "data-platform"
+BASE_TAGS = ("tablestore",)
+RETRIES = 3
+RETRY_DELAY = timedelta(minutes=2)
+
+
+def default_args(**overrides: Any) -> dict[str, Any]:
+    """Task defaults of every channel DAG; ``overrides`` win (e.g. ``depends_on_past=True``)."""
+    args: dict[str, Any] = {
+        "owner": OWNER,
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "on_failure_callback": FailureAlertNotifier(),
+    }
+    args.update(overrides)
+    return args
+
+
+def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default_args_overrides:
+                dict[str, Any] | None = None, **dag_kwargs: Any) -> DAG:
+    """A DAG with the channel conventions. ``doc_md`` describes the channel for the UI;
+    other keyword arguments go to :class:`airflow.sdk.DAG` (schedule, start_date, params, ...)."""
+    if not doc_md or not doc_md.strip():
+        raise ValueError(f"DAG {dag_id!r} needs a doc_md describing the channel")
+    dag_kwargs.setdefault("catchup", False)
+    dag_kwargs["user_defined_macros"] = {stream_window.MACRO: stream_window.stream_window,
+                                         **dag_kwargs.get("user_defined_macros", {})}
+    return DAG(
+        dag_id,
+        doc_md=doc_md,
+        tags=sorted({*BASE_TAGS, *tags}),
+        default_args=default_args(**(default_args_overrides or {})),
+        **dag_kwargs,
+    )

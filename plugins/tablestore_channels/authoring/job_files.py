@@ -1,0 +1,131 @@
+"""Script-mode jobs as DAGs: each job file in a folder (``include/jobs/`` by default, see
+:func:`jobs_folder`) becomes a DAG whose dag_id is the file name without extension.
+
+A bad job file never breaks the others: :func:`load_job_dags` returns the good DAGs and, per bad
+file, the error naming the file, the key and the fix (``dags/script_job_errors.py`` raises those,
+from :func:`job_file_errors`, so they show as that file's import error in the UI).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, Param
+from airflow.sdk.exceptions import AirflowTimetableInvalid
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.job_variables import templatize
+from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.config.job import JobSpec, Schedule
+from tablestore_channels.config.job_file import load_job_file
+from tablestore_channels.errors import ConfigError
+
+JOB_SUFFIXES = (".json",)
+JOBS_DIR_ENV = "TABLESTORE_CHANNELS_JOBS_DIR"
+
+
+def jobs_folder(default: Path) -> Path:
+    """The folder of job files: ``$TABLESTORE_CHANNELS_JOBS_DIR`` when set (another checkout's
+    jobs, tests), else ``default``."""
+    return Path(os.environ.get(JOBS_DIR_ENV) or default)
+
+
+def _describe(path: Path, spec: JobSpec, job: dict[str, Any]) -> str:
+    reader = job["configuration"]["reader"]["parameter"]
+    writer = job["configuration"]["writer"]["parameter"]
+    source = reader.get("table") or reader.get("dataTable") or "?"
+    target = writer.get("object") or writer.get("table") or "?"
+    when = f"cron `{spec.schedule.cron}` ({spec.schedule.timezone})" if spec.schedule and spec.schedule.cron \
+        else "when triggered"
+    return (f"Script-mode job `{path.name}`: **{spec.reader_plugin}** reader -> **{spec.writer_plugin}** writer.\n\n"
+            f"- source: `{source}` (connection `{reader.get('datasource') or 'default'}`)\n"
+            f"- target: `{target}` (connection `{writer.get('datasource') or 'default'}`)\n"
+            f"- concurrency: {spec.setting.speed.concurrent}, {spec.setting.error_limit.describe()}\n"
+            f"- runs {when}\n\nTasks: plan -> transfer (one mapped task per split) -> commit.")
+
+
+def _timetable(schedule: Schedule | None) -> CronTriggerTimetable | None:
+    """The job's cron schedule, checked here: Airflow would only reject it when bagging the DAG,
+    as an import error of script_jobs.py that names neither the job file nor the key."""
+    if schedule is None or not schedule.cron:
+        return None
+    timetable = CronTriggerTimetable(schedule.cron, timezone=schedule.timezone)
+    try:
+        timetable.validate()
+    except AirflowTimetableInvalid as error:
+        raise ConfigError("schedule.cron", f"is not a cron expression: {schedule.cron!r} ({error}).",
+                          "use five fields, e.g. '0 2 * * *' for 02:00 every day.") from None
+    return timetable
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A validated job file: its spec, the job with ``${variables}`` turned into templates, the
+    params those variables need and the schedule."""
+
+    path: Path
+    spec: JobSpec
+    job: dict[str, Any]
+    params: frozenset[str]
+    timetable: CronTriggerTimetable | None
+
+    @classmethod
+    def load(cls, path: Path) -> JobFile:
+        """Read and validate; raises ConfigError naming the file, the key and the fix."""
+        raw = load_job_file(path)
+        try:
+            spec = JobSpec.from_dict(raw)
+            timetable = _timetable(spec.schedule)
+        except ConfigError as error:
+            raise ConfigError(str(path), str(error)) from None
+        params: set[str] = set()
+        timezone = spec.schedule.timezone if spec.schedule else "UTC"
+        job = templatize({k: v for k, v in raw.items() if k != "schedule"}, timezone, params)
+        return cls(path, spec, job, frozenset(params), timetable)
+
+    def dag(self) -> DAG:
+        spec = self.spec
+        with channel_dag(
+            self.path.stem,
+            doc_md=_describe(self.path, spec, self.job),
+            schedule=self.timetable,
+            start_date=spec.schedule.start_date if spec.schedule else None,
+            catchup=spec.schedule.catchup if spec.schedule else False,
+            params={name: Param(type="string", description=f"job variable ${{{name}}}") for name in sorted(self.params)},
+            tags=(spec.reader_plugin, spec.writer_plugin, "script-mode"),
+            max_active_runs=1,
+        ) as dag:
+            channel_tasks(self.job)
+        return dag
+
+
+def _job_paths(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).glob("*") if p.suffix in JOB_SUFFIXES)
+
+
+def job_file_errors(folder: Path) -> dict[str, str]:
+    """File -> error message for the invalid job files (builds no DAG: a DAG built here would be
+    registered twice, here and in script_jobs.py)."""
+    errors: dict[str, str] = {}
+    for path in _job_paths(folder):
+        try:
+            JobFile.load(path)
+        except ConfigError as error:
+            errors[str(path)] = str(error)
+    return errors
+
+
+def load_job_dags(folder: Path) -> tuple[dict[str, DAG], dict[str, str]]:
+    """(dag_id -> DAG for the valid job files, file -> error message for the invalid ones)."""
+    dags: dict[str, DAG] = {}
+    errors: dict[str, str] = {}
+    for path in _job_paths(folder):
+        try:
+            dags[path.stem] = JobFile.load(path).dag()
+        except ConfigError as error:
+            errors[str(path)] = str(error)
+    return dags, errors

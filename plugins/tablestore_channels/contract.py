@@ -1,0 +1,126 @@
+"""The contract between a job and its plugins (DataX's Reader / Writer SPI), in types.
+
+A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
+
+- a :class:`Reader` plans the splits (JSON descriptors, one per mapped task) and reads one split
+  as a stream of records; a record it cannot decode is yielded as :class:`Rejected`;
+- a :class:`CheckpointingReader` also reports where each split stopped (:meth:`read_result`)
+  and saves those positions after the writer committed (:meth:`commit`);
+- a :class:`Writer` checks the target before the run (:meth:`prepare`), opens one
+  :class:`SplitSink` per split and makes the output visible at :meth:`Writer.commit`;
+- a :class:`DiscardingWriter`'s splits leave output visible before the commit: the cleanup
+  teardown calls :meth:`discard` after every run, which removes it unless the run committed;
+- a :class:`BatchingSplitSink` finds unwritable records after :meth:`write` returned and
+  reports them to the split's :class:`DirtySink`.
+
+Plugins subclass these protocols explicitly, so the type checker holds each to its contract;
+the job tells the optional capabilities apart with ``isinstance``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    import odps
+    import oss2
+    import tablestore
+
+Record = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """What a reader yields in place of a record it cannot decode (a malformed line, a value not
+    of its column's type): the channel counts it as dirty and goes on with the next record."""
+
+    record: Sequence[Any]
+    reason: str
+    column: int | None = None
+
+
+class DirtySink(Protocol):
+    """Where a split's dirty records go: counted against ``errorLimit``, kept, the first logged."""
+
+    def add(self, record: Sequence[Any], reason: str, column: int | None = None) -> None:
+        """Count one dirty record; raises ErrorLimitExceeded past ``errorLimit.record``."""
+
+
+class Connections(Protocol):
+    """Where plugins get their clients: Airflow connections in production."""
+
+    def tablestore(self, config: Any) -> tablestore.OTSClient:
+        """A client (with NoRetryPolicy: the channel retries) for the plugin's datasource."""
+
+    def oss_bucket(self, config: Any) -> oss2.Bucket:
+        """The bucket of the plugin's datasource (or its ``bucket`` parameter)."""
+
+    def maxcompute(self, config: Any) -> odps.ODPS:
+        """A pyodps client of the plugin's datasource (its project)."""
+
+
+@runtime_checkable
+class Reader(Protocol):
+    @classmethod
+    def from_connections(cls, config: Any, connections: Connections, run_key: str) -> Self:
+        """The reader of ``config`` (the plugin's typed parameters) for the run ``run_key``."""
+
+    def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
+        """Check the source and cut it: (one JSON descriptor per split, output field names)."""
+
+    def read(self, descriptor: dict) -> Iterator[Record | Rejected]:
+        """The records of one planned split."""
+
+
+@runtime_checkable
+class CheckpointingReader(Reader, Protocol):
+    def read_result(self) -> dict:
+        """After :meth:`read`: the split's positions, carried in its result to :meth:`commit`."""
+
+    def commit(self, results: list[dict], run: dict[str, Any]) -> dict:
+        """Save the positions of every split (called after the writer's commit); a summary."""
+
+
+@runtime_checkable
+class SplitSink(Protocol):
+    def write(self, record: Record) -> int:
+        """Write one record; the bytes it added. Raises DirtyRecord if it cannot be written."""
+
+    def write_dirty(self, line: bytes) -> None:
+        """Keep one dirty record (a JSON line) beside the output."""
+
+    def close(self) -> dict:
+        """Finish the split; its JSON result for the commit (``dirty``: the count kept)."""
+
+    def abort(self) -> None:
+        """Give up the split: leave nothing of it visible."""
+
+
+@runtime_checkable
+class BatchingSplitSink(SplitSink, Protocol):
+    def collect_dirty(self, dirty: DirtySink) -> None:
+        """Where records found unwritable after :meth:`write` returned are reported."""
+
+
+@runtime_checkable
+class Writer(Protocol):
+    @classmethod
+    def from_connections(cls, config: Any, connections: Connections, run_key: str) -> Self:
+        """The writer of ``config`` for the run ``run_key`` (stable across retries and reruns)."""
+
+    def prepare(self, column_names: Sequence[str]) -> dict:
+        """Check the target before anything is written; the JSON context every split gets."""
+
+    def open_split(self, split: int, column_names: Sequence[str], context: dict) -> SplitSink:
+        """The sink of one split."""
+
+    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
+        """Make the run's output visible at once (idempotent); the summary."""
+
+
+@runtime_checkable
+class DiscardingWriter(Writer, Protocol):
+    def discard(self) -> list[str]:
+        """After a run: remove what it left visible unless it committed; what was removed."""
