@@ -13,10 +13,12 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN := sqlite:///$(AIRFLOW_HOME)/airflow.db
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/passwords.json
+# The connection form's Test button (off by default in Airflow 3): a local, single-user Airflow.
+export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db lint test demo up bench proto lock clean
+.PHONY: venv airflow-db browser lint test demo up bench proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -39,7 +41,14 @@ airflow-db: venv
 	test -f $(AIRFLOW_HOME)/passwords.json || echo '{"admin": "admin"}' > $(AIRFLOW_HOME)/passwords.json
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
-test: airflow-db
+# Debian's chromium for the real-browser test of the web UI (Playwright drives it; it downloads
+# no browser of its own).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
+test: airflow-db browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db

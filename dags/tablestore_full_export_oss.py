@@ -1,4 +1,4 @@
-"""Full export of a Tablestore table to OSS (OTSReader -> OSSWriter), triggered from the UI.
+"""Airflow DAG: full export of a Tablestore table to OSS (OTSReader -> OSSWriter), triggered from the UI.
 
 The DAG's params are the job's parameters; the same job can be written as a script-mode job
 file in include/jobs/ instead.
@@ -7,12 +7,23 @@ file in include/jobs/ instead.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param
 
 from tablestore_channels.authoring.conventions import channel_dag
-from tablestore_channels.authoring.params import OTS_EXPORT_READER, job, ots_export_params, setting_params
+from tablestore_channels.authoring.params import (
+    OTS_EXPORT_READER,
+    choice,
+    connection,
+    job,
+    optional,
+    oss_format_params,
+    oss_format_writer,
+    ots_export_params,
+    param,
+    setting_params,
+)
 from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.config import connection_ids
+from tablestore_channels.config.oss_writer import WRITE_MODES
 
 DOC = """
 ### Full export: Tablestore -> OSS
@@ -38,11 +49,7 @@ JOB = job(
         "datasource": "{{ params.oss_conn_id }}",
         "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ ds_nodash ~ '/' }}",
         "writeMode": "{{ params.write_mode }}",
-        "fileFormat": "{{ params.file_format }}",
-        "compress": "{{ params.compress }}",
-        "fieldDelimiter": "{{ params.field_delimiter }}",
-        "nullFormat": "{{ params.null_format }}",
-        "suffix": "{{ params.suffix }}",
+        **oss_format_writer(),
         "maxFileSize": "{{ params.max_file_size_mb }}",
     },
 )
@@ -57,15 +64,16 @@ with channel_dag(
     render_template_as_native_obj=True,
     params={
         **ots_export_params(),
-        "oss_conn_id": Param(connection_ids.OSS, type="string"),
-        "object": Param("", type="string", description="object prefix; empty = tablestore/<table>/<yyyymmdd>/"),
-        "write_mode": Param("truncate", enum=["truncate", "append", "nonConflict"]),
-        "file_format": Param("csv", enum=["csv", "text", "parquet"]),
-        "compress": Param("none", enum=["none", "gzip"]),
-        "field_delimiter": Param(",", type="string"),
-        "null_format": Param("null", type="string"),
-        "suffix": Param(".csv", type="string"),
-        "max_file_size_mb": Param(1024, type="integer", minimum=1),
+        "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
+                                  "writer.parameter.datasource"),
+        "object": optional(None, "string", "Object prefix of the export; empty = tablestore/<table>/<yyyymmdd>/.",
+                           "writer.parameter.object"),
+        "write_mode": choice("truncate", WRITE_MODES, "truncate: replace the previous export under the prefix "
+                             "(after this one is committed); append: add to it; nonConflict: refuse if "
+                             "objects are there.", "writer.parameter.writeMode"),
+        **oss_format_params(),
+        "max_file_size_mb": param(1024, "Start a new object after this many MB.", "writer.parameter.maxFileSize",
+                                  type="integer", minimum=1),
         **setting_params(),
     },
 ):

@@ -1,4 +1,4 @@
-"""Restore of an OSS export into a Tablestore table (OSSReader -> OTSWriter), triggered from the UI.
+"""Airflow DAG: restore of an OSS export into a Tablestore table (OSSReader -> OTSWriter), from the UI.
 
 The DAG's params are the job's parameters; the same job can be written as a script-mode job
 file in include/jobs/ instead (see include/jobs/restore_iot_readings_oss.json).
@@ -7,12 +7,21 @@ file in include/jobs/ instead (see include/jobs/restore_iot_readings_oss.json).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param
 
 from tablestore_channels.authoring.conventions import channel_dag
-from tablestore_channels.authoring.params import job, setting_params, tablestore_params
+from tablestore_channels.authoring.params import (
+    choice,
+    connection,
+    job,
+    objects_json,
+    optional,
+    param,
+    setting_params,
+    tablestore_params,
+)
 from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.config import connection_ids
+from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 
 DOC = """
 ### Restore: OSS -> Tablestore
@@ -20,29 +29,34 @@ DOC = """
 Reads the objects of an export with **OSSReader** and writes them into a table with
 **OTSWriter** (BatchWriteRow, `PutRow` whole rows by default).
 
-`source` is either the **manifest** of a complete export (`..._manifest.json`: exactly the
-objects it lists are read, with the export's format settings) or a **prefix** (every object
-under it, except an export's manifest and dirty-record objects; format settings from the params).
-Fields map by position onto `primary_key` and then `columns`, converted to their types (binary
-from base64 in csv/text).
+`source` is one of:
+- an export's **manifest** key (`..._manifest.json`): exactly the objects it lists, with the
+  export's format settings, checked against its sizes and SHA-256;
+- a **prefix** with `prefix_reads: latest_export` (the default): the newest export committed
+  under it, as by its manifest; the defaults restore the demo's full export of `iot_readings`;
+- a **prefix** with `prefix_reads: every_object`: every object under it, except an export's
+  manifests and dirty-record objects, with the format settings of the params.
 
-Tasks: **plan** (lists the objects, checks the table's primary key or creates the table when
-`create_table_if_missing`) -> **transfer** (one mapped task per group of objects) -> **commit**
-(error limit, summary). PutRow is idempotent: a rerun rewrites the same rows and doubles nothing.
+Fields map by position onto `primary_key` and then `columns`, converted to their types (binary
+from base64 in csv/text). With `create_table_if_missing` the table is created from them.
+
+Tasks: **plan** (lists the objects, checks the table's primary key or creates the table) ->
+**transfer** (one mapped task per group of objects) -> **commit** (error limit, summary).
+PutRow is idempotent: a rerun rewrites the same rows and doubles nothing.
 
 Connections: `oss_default` (type *oss*, bucket in *schema*), `tablestore_default` (type *tablestore*).
 """
 
-_FORMAT_FROM_SOURCE = "empty = the manifest's setting (or the default for a prefix)"
-_IS_MANIFEST = "params.source.endswith('manifest.json')"
+_FROM_SOURCE = "empty = the export's setting (the default for every_object)."
+_READS_MANIFEST = "(params.source.endswith('_manifest.json') or params.prefix_reads == 'latest_export')"
 
 JOB = job(
     "oss",
     {
         "datasource": "{{ params.oss_conn_id }}",
         "bucket": "{{ params.bucket }}",
-        "manifest": "{{ params.source if " + _IS_MANIFEST + " else '' }}",
-        "object": "{{ '' if " + _IS_MANIFEST + " else params.source }}",
+        "manifest": "{{ params.source if " + _READS_MANIFEST + " else none }}",
+        "object": "{{ none if " + _READS_MANIFEST + " else [params.source] }}",
         "fileFormat": "{{ params.file_format }}",
         "fieldDelimiter": "{{ params.field_delimiter }}",
         "nullFormat": "{{ params.null_format }}",
@@ -67,6 +81,9 @@ def _columns(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     return [{"name": name, "type": kind} for name, kind in pairs]
 
 
+_COLUMN_ITEM = {"required": ["name", "type"], "properties": {
+    "name": {"type": "string"}, "type": {"type": "string", "enum": ["string", "int", "double", "bool", "binary"]}}}
+
 with channel_dag(
     "tablestore_restore_oss",
     doc_md=DOC,
@@ -76,30 +93,43 @@ with channel_dag(
     max_active_runs=1,
     render_template_as_native_obj=True,
     params={
-        "oss_conn_id": Param(connection_ids.OSS, type="string"),
-        "bucket": Param("", type="string", description="empty = the oss connection's bucket (schema)"),
-        "source": Param("tablestore/iot_readings/", type="string", minLength=1,
-                        description="an export's manifest key (..._manifest.json) or an object prefix"),
-        "file_format": Param(None, type=["null", "string"], enum=[None, "csv", "text", "parquet"],
-                             description=_FORMAT_FROM_SOURCE),
-        "field_delimiter": Param(None, type=["null", "string"], description=_FORMAT_FROM_SOURCE),
-        "null_format": Param(None, type=["null", "string"], description=_FORMAT_FROM_SOURCE),
-        "encoding": Param(None, type=["null", "string"], description=_FORMAT_FROM_SOURCE),
-        "compress": Param(None, type=["null", "string"], enum=[None, "none", "gzip"],
-                          description="empty = the manifest's setting, or gzip for keys ending in .gz"),
-        "skip_header": Param(None, type=["null", "boolean"], description=_FORMAT_FROM_SOURCE),
-        **tablestore_params("iot_readings_restored", "target table"),
-        "primary_key": Param(_columns(("device_id", "string"), ("ts", "int")), type="array", minItems=1,
-                             description="the source's primary key in order: [{name, type}] (string, int, binary)"),
-        "columns": Param(_columns(("temperature", "double"), ("humidity", "double"), ("battery", "int"),
-                                  ("online", "bool"), ("status", "string"), ("firmware", "string"),
-                                  ("site", "string"), ("raw_frame", "binary")), type="array",
-                         description="the attribute columns after the key, in the source's order: [{name, type}]"),
-        "create_table_if_missing": Param(False, type="boolean",
-                                         description="create the table with primary_key (and columns as "
-                                                     "predefined columns) if it does not exist"),
-        "write_mode": Param("PutRow", enum=["PutRow", "UpdateRow"]),
-        "batch_write_count": Param(200, type="integer", minimum=1, maximum=200),
+        "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
+                                  "reader.parameter.datasource"),
+        "bucket": optional(None, "string", "Bucket of the export; empty = the connection's bucket.",
+                           "reader.parameter.bucket"),
+        "source": param("tablestore/iot_readings/", "An export's manifest key (..._manifest.json) or an "
+                        "object prefix.", "reader.parameter.manifest or reader.parameter.object",
+                        type="string", minLength=1),
+        "prefix_reads": choice("latest_export", ("latest_export", "every_object"), "What a prefix source "
+                               "reads: the newest export committed under it, or every object under it.",
+                               "reader.parameter.manifest or reader.parameter.object"),
+        "file_format": optional(None, "string", f"Object format; {_FROM_SOURCE}", "reader.parameter.fileFormat",
+                                enum=[None, *FILE_FORMATS]),
+        "field_delimiter": optional(None, "string", f"Field delimiter; {_FROM_SOURCE}",
+                                    "reader.parameter.fieldDelimiter"),
+        "null_format": optional(None, "string", f"Text of a null; {_FROM_SOURCE}", "reader.parameter.nullFormat"),
+        "encoding": optional(None, "string", f"Text encoding; {_FROM_SOURCE}", "reader.parameter.encoding"),
+        "compress": optional(None, "string", "Compression; empty = the export's setting, or gzip for keys "
+                             "ending in .gz.", "reader.parameter.compress", enum=[None, *COMPRESSIONS]),
+        "skip_header": optional(None, "boolean", f"Skip each object's first line; {_FROM_SOURCE}",
+                                "reader.parameter.skipHeader"),
+        **tablestore_params("iot_readings_restored", "Target table.", "writer"),
+        "primary_key": objects_json(_columns(("device_id", "string"), ("ts", "int")), "The source's primary key "
+                                    "in order, as JSON: [{\"name\": ..., \"type\": string | int | binary}].",
+                                    "writer.parameter.primaryKey", **_COLUMN_ITEM),
+        "columns": objects_json(_columns(("temperature", "double"), ("humidity", "double"), ("battery", "int"),
+                                         ("online", "bool"), ("status", "string"), ("firmware", "string"),
+                                         ("site", "string"), ("raw_frame", "binary")),
+                                "The attribute columns after the key, in the source's order, as JSON: "
+                                "[{\"name\": ..., \"type\": string | int | double | bool | binary}].",
+                                "writer.parameter.column", **_COLUMN_ITEM),
+        "create_table_if_missing": param(True, "Create the table from primary_key (and columns as predefined "
+                                         "columns) if it does not exist.", "writer.parameter.createTableIfMissing",
+                                         type="boolean"),
+        "write_mode": choice("PutRow", ("PutRow", "UpdateRow"), "PutRow writes whole rows; UpdateRow keeps the "
+                             "columns a record leaves null.", "writer.parameter.writeMode"),
+        "batch_write_count": param(200, "Rows per BatchWriteRow request.", "writer.parameter.batchWriteCount",
+                                   type="integer", minimum=1, maximum=200),
         **setting_params(),
     },
 ):

@@ -6,13 +6,24 @@ from __future__ import annotations
 
 import pendulum
 from airflow.providers.standard.sensors.date_time import DateTimeSensor
-from airflow.sdk import Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.params import (
+    choice,
+    connection,
+    job,
+    optional,
+    oss_format_params,
+    oss_format_writer,
+    param,
+    setting_params,
+    tablestore_params,
+)
 from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.config import connection_ids
+from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
 
 DAG_ID = "tablestore_stream_sync_oss"
 
@@ -28,7 +39,12 @@ Output: `<instance>/<table>/<yyyymmdd>/<window start>-<window end>/` (UTC, `yyyy
 `writeMode: truncate` and a manifest object as the commit point, so a rerun rewrites exactly its
 own window. Mode multi-version (default): one record per cell change
 `[pk..., column, timestamp, value, op_type(U/DO/DA/DR), sequence_info]`; replaying the windows in
-order rebuilds the table.
+order rebuilds the table. Mode `single_version_and_update_only` (the seed's template): one record
+per changed row with the listed `columns` (required; `export_sequence_info` must be off).
+
+Triggered from the form, a run's time is when it was triggered: with the defaults it exports
+[now - 10 min, now - 5 min), settled at once. For the changes of the last minute, set
+`lag_minutes` 0 and `window_minutes` 1: the window [now - 1 min, now) settles immediately too.
 
 Tasks: **wait_until_settled** (a sensor in reschedule mode: a run started before
 `window end + lag` waits without holding a worker slot; scheduled runs pass at once) ->
@@ -53,45 +69,28 @@ export), unless `allow_data_loss` is set.
 """
 
 _WINDOW = {"window_minutes": "params.window_minutes", "lag_minutes": "params.lag_minutes"}
-_PREFIX = ("{{ params.object_prefix or (conn.get(params.tablestore_conn_id).extra_dejson.instance_name ~ '/' ~ "
-           "params.table) }}/" + stream_window.template("path", **_WINDOW))
+_PREFIX = ("{{ params.object_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ params.table) }}/"
+           + stream_window.template("path", **_WINDOW))
 
-JOB = {
-    "type": "job",
-    "version": "1.0",
-    "configuration": {
-        "setting": {
-            "errorLimit": {"record": "{{ params.error_limit_record }}"},
-            "speed": {"concurrent": "{{ params.concurrent }}"},
-        },
-        "reader": {
-            "plugin": "otsstream",
-            "parameter": {
-                "datasource": "{{ params.tablestore_conn_id }}",
-                "dataTable": "{{ params.table }}",
-                "statusTable": "{{ params.status_table }}",
-                "startTimestampMillis": stream_window.template("start_ms", **_WINDOW),
-                "endTimestampMillis": stream_window.template("end_ms", **_WINDOW),
-                "windowMinutes": "{{ params.window_minutes }}",
-                "lagMinutes": "{{ params.lag_minutes }}",
-                "isExportSequenceInfo": "{{ params.export_sequence_info }}",
-                "allowDataLoss": "{{ params.allow_data_loss }}",
-                "maxRetries": "{{ params.max_retries }}",
-            },
-        },
-        "writer": {
-            "plugin": "oss",
-            "parameter": {
-                "datasource": "{{ params.oss_conn_id }}",
-                "object": _PREFIX,
-                "writeMode": "truncate",
-                "fileFormat": "{{ params.file_format }}",
-                "suffix": "{{ params.suffix }}",
-                "nullFormat": "{{ params.null_format }}",
-            },
-        },
+JOB = job(
+    "otsstream",
+    {
+        "datasource": "{{ params.tablestore_conn_id }}",
+        "dataTable": "{{ params.table }}",
+        "statusTable": "{{ params.status_table }}",
+        "startTimestampMillis": stream_window.template("start_ms", **_WINDOW),
+        "endTimestampMillis": stream_window.template("end_ms", **_WINDOW),
+        "windowMinutes": "{{ params.window_minutes }}",
+        "lagMinutes": "{{ params.lag_minutes }}",
+        "mode": "{{ params.mode }}",
+        "column": "{{ params.columns or [] }}",
+        "isExportSequenceInfo": "{{ params.export_sequence_info }}",
+        "allowDataLoss": "{{ params.allow_data_loss }}",
+        "maxRetries": "{{ params.max_retries }}",
     },
-}
+    "oss",
+    {"datasource": "{{ params.oss_conn_id }}", "object": _PREFIX, "writeMode": "truncate", **oss_format_writer()},
+)
 
 with channel_dag(
     DAG_ID,
@@ -104,23 +103,31 @@ with channel_dag(
     tags=("oss", "stream", "incremental"),
     render_template_as_native_obj=True,
     params={
-        "tablestore_conn_id": Param(connection_ids.TABLESTORE, type="string"),
-        "table": Param("iot_readings", type="string", description="table whose stream is exported"),
-        "status_table": Param("TableStoreStreamReaderStatusTable", type="string",
-                              description="checkpoint table (created if absent)"),
-        "window_minutes": Param(5, type="number", exclusiveMinimum=0),
-        "lag_minutes": Param(5, type="number", minimum=0, description="changes settle this long before export"),
-        "export_sequence_info": Param(True, type="boolean"),
-        "allow_data_loss": Param(False, type="boolean",
-                                 description="continue past changes lost to the stream's retention"),
-        "max_retries": Param(30, type="integer", minimum=0),
-        "oss_conn_id": Param(connection_ids.OSS, type="string"),
-        "object_prefix": Param("", type="string", description="empty = <instance>/<table>"),
-        "file_format": Param("csv", enum=["csv", "text", "parquet"]),
-        "suffix": Param(".csv", type="string"),
-        "null_format": Param("null", type="string"),
-        "concurrent": Param(2, type="integer", minimum=1),
-        "error_limit_record": Param(0, type="integer", minimum=0),
+        **tablestore_params("iot_readings", "Table whose stream is exported.", "reader"),
+        "status_table": param("TableStoreStreamReaderStatusTable", "Table of the shard checkpoints (created if "
+                              "absent).", "reader.parameter.statusTable", type="string", minLength=1),
+        "window_minutes": param(5, "Length of each run's window in minutes.", "reader.parameter.windowMinutes",
+                                type="number", exclusiveMinimum=0),
+        "lag_minutes": param(5, "Changes settle this long before they are exported: a run at t exports "
+                             "[t - lag - window, t - lag).", "reader.parameter.lagMinutes", type="number", minimum=0),
+        "mode": choice(MULTI_VERSION, (MULTI_VERSION, SINGLE_VERSION), "multi_version: one record per cell change "
+                       "(replayable); single_version_and_update_only: one record per changed row with the "
+                       "columns listed in `columns` (the seed's mode).", "reader.parameter.mode"),
+        "columns": optional(None, "array", "single_version_and_update_only: the output columns (primary-key or "
+                            "attribute names), one per line; empty in multi_version.", "reader.parameter.column",
+                            items={"type": "string"}),
+        "export_sequence_info": param(True, "Add each change's sequence info (multi_version only).",
+                                      "reader.parameter.isExportSequenceInfo", type="boolean"),
+        "allow_data_loss": param(False, "Go on past changes the stream no longer holds (else the run fails and "
+                                 "names the lost range).", "reader.parameter.allowDataLoss", type="boolean"),
+        "max_retries": param(30, "Retries of each stream call.", "reader.parameter.maxRetries", type="integer",
+                             minimum=0),
+        "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
+                                  "writer.parameter.datasource"),
+        "object_prefix": optional(None, "string", "Prefix of the windows' objects; empty = <instance>/<table>.",
+                                  "writer.parameter.object"),
+        **oss_format_params(),
+        **setting_params(),
     },
 ) as dag:
     settled = DateTimeSensor(

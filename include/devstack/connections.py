@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 from tablestore_channels.config import connection_ids
 
@@ -13,14 +14,17 @@ def airflow_connections(endpoints: dict) -> dict[str, dict]:
     import`` take it) for the servers in a localcloud endpoints file."""
     conns: dict[str, dict] = {}
     if ts := endpoints.get("tablestore"):
+        # Every extra field of the form, so the UI's Edit form shows them all (it shows only the
+        # keys the extra has), and the port, which the UI's Test button sends (as 0 when empty).
         conns[connection_ids.TABLESTORE] = {
-            "conn_type": "tablestore", "host": ts["endpoint"], "login": ts["access_key_id"],
-            "password": ts["access_key_secret"], "extra": {"instance_name": ts["instance"]},
+            "conn_type": "tablestore", "host": ts["endpoint"], "port": urllib.parse.urlsplit(ts["endpoint"]).port,
+            "login": ts["access_key_id"], "password": ts["access_key_secret"],
+            "extra": {"instance_name": ts["instance"], "region": None, "sts_token": None},
         }
     if oss := endpoints.get("oss"):
         conns[connection_ids.OSS] = {
             "conn_type": "oss", "schema": oss["bucket"],
-            "extra": {"auth_type": "AK", "access_key_id": oss["access_key_id"],
+            "extra": {"access_key_id": oss["access_key_id"],
                       "access_key_secret": oss["access_key_secret"], "region": oss["region"],
                       "endpoint": oss["endpoint"]},
         }

@@ -1,8 +1,15 @@
 """``make up``: the local cloud servers plus ``airflow standalone`` with this project's DAGs,
-plugins and connections. Ctrl-C stops both; the data stays in ``.localcloud/`` and ``.airflow/``."""
+plugins and connections, and what the DAGs need on the servers (see :mod:`devstack.targets`).
+
+SIGTERM or Ctrl-C stops everything it started: Airflow (the API server, scheduler, DAG processor,
+triggerer and the executor's workers, all below ``airflow standalone``) is stopped as a whole
+process tree, then killed if it lingers, and the local servers after it. The data stays in ``.localcloud/`` (or
+``$LOCALCLOUD_DATA_DIR``) and ``$AIRFLOW_HOME``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,43 +17,74 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
+from devstack import targets
 from devstack.connections import airflow_connections
 from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
+STOP_GRACE_SECONDS = 30
 
 
 def _interrupt(*_) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops both, like Ctrl-C
+    raise KeyboardInterrupt  # SIGTERM stops everything, like Ctrl-C
+
+
+def stop_tree(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop ``process`` and every process below it: SIGTERM, then SIGKILL what is left after
+    ``grace`` seconds. The tree is read before anything is signalled, so children that a dying
+    parent leaves behind (or that started a session of their own) are stopped too."""
+    try:
+        root = psutil.Process(process.pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for member in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.terminate()
+    _, alive = psutil.wait_procs(tree, timeout=grace)
+    for member in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    psutil.wait_procs(alive, timeout=5)
+    process.wait()
+
+
+def import_connections(airflow: str, airflow_home: Path, endpoints: dict) -> None:
+    """Into the metadata DB (not only the environment) so they show under Admin > Connections."""
+    conn_file = airflow_home / "localcloud-connections.json"
+    conn_file.write_text(json.dumps(airflow_connections(endpoints)))
+    conn_file.chmod(0o600)
+    subprocess.run([airflow, "connections", "import", "--overwrite", str(conn_file)],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     airflow_home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).with_name("airflow"))
-    cloud = LocalCloudProcess(ROOT / ".localcloud")
-    endpoints = cloud.start()
+    cloud = LocalCloudProcess(Path(os.environ.get("LOCALCLOUD_DATA_DIR") or ROOT / ".localcloud"))
+    standalone: subprocess.Popen | None = None
     try:
-        # In the metadata DB (not only in the environment) so they show under Admin > Connections.
-        conn_file = airflow_home / "localcloud-connections.json"
-        conn_file.write_text(json.dumps(airflow_connections(endpoints)))
-        conn_file.chmod(0o600)
-        subprocess.run([airflow, "connections", "import", "--overwrite", str(conn_file)],
-                       check=True, stdout=subprocess.DEVNULL)
+        endpoints = cloud.start(timeout=300)
+        for line in targets.prepare(endpoints):
+            print(f"Created {line}", flush=True)
+        import_connections(airflow, airflow_home, endpoints)
         port = os.environ.get("AIRFLOW__API__PORT", "8080")
         # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
         user, password = next(iter(passwords.items()))
+        standalone = subprocess.Popen([airflow, "standalone"], start_new_session=True)
         print(f"\nLocal cloud servers: {json.dumps({k: v['endpoint'] for k, v in endpoints.items()})}\n"
               f"Airflow UI: http://localhost:{port}  (login: {user} / {password})\n"
-              "Ctrl-C stops Airflow and the local servers.\n", flush=True)
-        with subprocess.Popen([airflow, "standalone"]) as standalone:
-            try:
-                return standalone.wait()
-            except KeyboardInterrupt:
-                standalone.terminate()
-                return standalone.wait()
+              "Ctrl-C (or SIGTERM) stops Airflow and the local servers.\n", flush=True)
+        return standalone.wait()
+    except KeyboardInterrupt:
+        return 0
     finally:
+        if standalone is not None:
+            stop_tree(standalone)
         cloud.stop()
 
 

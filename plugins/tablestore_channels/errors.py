@@ -15,22 +15,36 @@ from __future__ import annotations
 
 
 class ChannelError(Exception):
-    """Base of every error the channels raise on purpose."""
+    """Base of every error the channels raise on purpose. ``key``: the job parameter it is about
+    (``configuration.reader.parameter.table``), when there is one."""
+
+    key: str | None = None
+
+    def located(self, where: str) -> str:
+        """The message, led by ``where`` (the param or key the user set) instead of the key."""
+        return f"{where}: {self}"
 
 
 class ConfigError(ChannelError, ValueError):
     """A job or parameter is invalid."""
 
+    key: str
+
     def __init__(self, key: str, problem: str, fix: str | None = None) -> None:
         self.key = key
-        message = f"{key}: {problem}"
-        if fix:
-            message += f" Fix: {fix}"
-        super().__init__(message)
+        self.problem = problem + (f" Fix: {fix}" if fix else "")
+        super().__init__(f"{key}: {self.problem}")
+
+    def located(self, where: str) -> str:
+        return f"{where}: {self.problem}"
 
 
 class PreconditionError(ChannelError):
     """The source or target is not in a state the job can run against."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        self.key = key
+        super().__init__(message)
 
 
 class DirtyRecord(ChannelError):

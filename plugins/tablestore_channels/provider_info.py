@@ -42,7 +42,8 @@ def get_provider_info() -> dict:
                     },
                 },
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port"],
+                    # the port is optional (the endpoint URL may carry it); the UI's Test button needs it
+                    "hidden-fields": ["schema"],
                     "relabeling": {
                         "host": "Endpoint",
                         "login": "AccessKey ID",
@@ -50,6 +51,7 @@ def get_provider_info() -> dict:
                     },
                     "placeholders": {
                         "host": "https://<instance>.<region>.ots.aliyuncs.com",
+                        "port": "443",
                         "login": "LTAI...",
                         "instance_name": "my-instance",
                         "region": "cn-hangzhou",

@@ -1,6 +1,6 @@
 """The conventions every channel DAG gets from one place: owner, tags, automatic rerun (the
 seed's "rerun 3 times, 2 minutes apart" = Airflow retries), failure alerts, a doc, and the
-``stream_window`` macro."""
+macros ``stream_window`` and ``tablestore_instance``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from airflow.sdk import DAG
 
 from tablestore_channels.authoring import stream_window
+from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.notifications.failure_alert import FailureAlertNotifier
 
 OWNER = "data-platform"
@@ -30,6 +31,11 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     return args
 
 
+def _tablestore_instance(conn_id: str) -> str:
+    """The instance name of a tablestore connection (the stream DAG's default object prefix)."""
+    return TablestoreHook(tablestore_conn_id=conn_id).instance_name
+
+
 def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default_args_overrides:
                 dict[str, Any] | None = None, **dag_kwargs: Any) -> DAG:
     """A DAG with the channel conventions. ``doc_md`` describes the channel for the UI;
@@ -38,6 +44,7 @@ def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default
         raise ValueError(f"DAG {dag_id!r} needs a doc_md describing the channel")
     dag_kwargs.setdefault("catchup", False)
     dag_kwargs["user_defined_macros"] = {stream_window.MACRO: stream_window.stream_window,
+                                         "tablestore_instance": _tablestore_instance,
                                          **dag_kwargs.get("user_defined_macros", {})}
     return DAG(
         dag_id,

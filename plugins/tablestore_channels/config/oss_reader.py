@@ -64,7 +64,8 @@ class OSSReaderConfig:
     """Validated OSSReader parameters.
 
     Exactly one source: ``objects`` (prefixes or keys, ``*``/``?`` wildcards allowed) or
-    ``manifest`` (the key of an export's manifest: exactly the objects it lists are read).
+    ``manifest`` (the key of an export's manifest, ``..._manifest.json``: exactly the objects it
+    lists are read; or a prefix: the newest export committed under it).
     ``columns`` empty = every field of a record, as text (parquet: as stored).
     """
 

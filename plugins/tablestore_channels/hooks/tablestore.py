@@ -65,6 +65,11 @@ class TablestoreHook(BaseHook):
             sts_token=self._extra(extra, "sts_token"), region=self._extra(extra, "region"),
         )
 
+    @property
+    def instance_name(self) -> str:
+        """The connection's instance (templates call it as the macro ``tablestore_instance``)."""
+        return self.settings.instance_name
+
     def get_conn(self) -> TablestoreClient:
         """A new SDK client for this connection."""
         return self.settings.client()

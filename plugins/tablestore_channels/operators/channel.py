@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
@@ -24,6 +25,8 @@ from tablestore_channels.hooks.connections import AirflowConnections
 
 log = logging.getLogger(__name__)
 _NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
+_PARAM_REFERENCE = re.compile(r"params(?:\.(\w+)|\[['\"](\w+)['\"]\])")
+_LAST_SEGMENT = re.compile(r"(\.[^.\[]*|\[[^\]]*\])$")
 
 
 def run_info(context: Context) -> jobrun.RunInfo:
@@ -47,12 +50,27 @@ class _ChannelOperator(BaseOperator):
     def __init__(self, *, job: dict[str, Any], **kwargs) -> None:
         super().__init__(**kwargs)
         self.job = job
+        # read off the job's templates before they are rendered: which param sets which key
+        self._param_of_key = _param_of_key(job)
 
     def _run(self, fn, *args):
         try:
             return fn(JobSpec.from_dict(self.job), AirflowConnections(), *args)
         except _NOT_RETRIABLE as error:
-            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+            message = f"{type(error).__name__}: {error.located(self._where(error.key))}" if error.key \
+                else f"{type(error).__name__}: {error}"
+            # An expected failure: one line that says it all, and no retry (nor the cause's traceback).
+            log.error("%s", message)
+            raise AirflowFailException(message) from None
+
+    def _where(self, key: str) -> str:
+        """The param that set ``key`` (or the one that set the nearest enclosing key), and the key."""
+        prefix = key
+        while prefix:
+            if prefix in self._param_of_key:
+                return f"param {self._param_of_key[prefix]!r} ({key})"
+            prefix = _LAST_SEGMENT.sub("", prefix)
+        return key
 
 
 class ChannelPlanOperator(_ChannelOperator):
@@ -124,3 +142,23 @@ class ChannelCleanupOperator(_ChannelOperator):
     def execute(self, context: Context) -> dict:
         return self._run(jobrun.discard, run_info(context))
 
+
+def _param_of_key(job: Mapping[str, Any]) -> dict[str, str]:
+    """Job key (``configuration.reader.parameter.table``) -> the param its template reads, for
+    the keys that read exactly one param."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                walk(item, f"{key}.{name}" if key else name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{key}[{index}]")
+        elif isinstance(value, str):
+            names = {a or b for a, b in _PARAM_REFERENCE.findall(value)}
+            if len(names) == 1:
+                found[key] = names.pop()
+
+    walk(job, "")
+    return found

@@ -28,7 +28,7 @@ from tablestore_channels.config.oss_reader import FileSettings, OSSReaderConfig,
 from tablestore_channels.contract import Connections, Reader, Rejected
 from tablestore_channels.errors import DirtyRecord, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
-from tablestore_channels.formats.export_layout import BOOKKEEPING_SUFFIXES, MANIFEST_VERSION
+from tablestore_channels.formats.export_layout import BOOKKEEPING_SUFFIXES, MANIFEST_SUFFIX, MANIFEST_VERSION
 from tablestore_channels.formats.parquet import iter_parquet_records
 from tablestore_channels.formats.values import parse_value
 from tablestore_channels.retrying import Retry, oss_retriable
@@ -117,7 +117,7 @@ class OSSReader(Reader):
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
         """The objects to read, grouped into splits: (one JSON descriptor per split, field names)."""
         if self.config.manifest:
-            manifest = self._manifest()
+            manifest = self._manifest(self.config.manifest)
             objects = [{"key": o["key"], "bytes": o["bytes"], "sha256": o.get("sha256")} for o in manifest["objects"]]
             settings = self.config.format_for(manifest.get("format"))
             source_names = list(manifest.get("format", {}).get("columns") or [])
@@ -136,8 +136,8 @@ class OSSReader(Reader):
         descriptors = [{"objects": group, "format": settings.to_json()} for group in splits]
         return descriptors, self._field_names(source_names)
 
-    def _manifest(self) -> dict:
-        key = self.config.manifest
+    def _manifest(self, given: str) -> dict:
+        key = self._manifest_key(given)
         try:
             body = self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read())
         except oss2.exceptions.NoSuchKey as error:
@@ -152,6 +152,22 @@ class OSSReader(Reader):
             raise PreconditionError(f"oss://{self.bucket.bucket_name}/{key} is not an export manifest this reader "
                                     f"knows ({error}). Fix: give the manifest of an OSSWriter export.") from None
         return manifest
+
+    def _manifest_key(self, given: str) -> str:
+        """``given`` when it names a manifest, else the newest manifest under the prefix ``given``."""
+        if given.endswith(MANIFEST_SUFFIX):
+            return given
+        found = self.retry.call(f"ListObjects {given}", lambda: [
+            (o.last_modified, o.key) for o in oss2.ObjectIteratorV2(self.bucket, prefix=given)
+            if o.key.endswith(MANIFEST_SUFFIX)])
+        if not found:
+            raise PreconditionError(
+                f"no committed export under oss://{self.bucket.bucket_name}/{given} (no {MANIFEST_SUFFIX} object). "
+                "Fix: give the prefix of a complete export, or its manifest key.",
+                key="configuration.reader.parameter.manifest")
+        newest = max(found)[1]
+        log.info("Newest export under %s: %s", given, newest)
+        return newest
 
     def _listed(self) -> list[dict]:
         found: dict[str, int] = {}

@@ -87,7 +87,8 @@ class OTSRangeReader(Reader):
             if error.code == "OTSObjectNotExist":
                 raise PreconditionError(
                     f"Tablestore table {self.config.table!r} does not exist in this instance. "
-                    "Fix: check reader.parameter.table and the connection's instance.") from error
+                    "Fix: check the table name and the connection's instance.",
+                    key="configuration.reader.parameter.table") from error
             raise
         meta = desc.table_meta
         return TableInfo(

@@ -116,7 +116,8 @@ class OTSStreamReader(CheckpointingReader):
             raise PreconditionError(
                 f"Window {self.window} of {self.config.data_table!r} ends after now - lagMinutes "
                 f"({self.config.lag_minutes:g} min) = {_utc(latest)}: its changes may still settle. Fix: run it "
-                f"at or after {_utc(self.end_ms + self.config.lag_ms)}, or choose an earlier end.")
+                f"at or after {_utc(self.end_ms + self.config.lag_ms)}, or choose an earlier end.",
+                key="configuration.reader.parameter.endTimestampMillis")
 
     def _describe_table(self) -> tuple[list[str], str]:
         table = self.config.data_table
@@ -125,12 +126,14 @@ class OTSStreamReader(CheckpointingReader):
         except OTSServiceError as error:
             if error.code == "OTSObjectNotExist":
                 raise PreconditionError(f"Tablestore table {table!r} does not exist in this instance. "
-                                        "Fix: check reader.parameter.dataTable and the connection.") from error
+                                        "Fix: check the table name and the connection's instance.",
+                                        key="configuration.reader.parameter.dataTable") from error
             raise
         details = desc.stream_details
         if details is None or not details.enable_stream or not details.stream_id:
             raise PreconditionError(f"Table {table!r} has no stream enabled. Fix: enable its stream (UpdateTable "
-                                    "with a StreamSpecification); changes before that cannot be exported.")
+                                    "with a StreamSpecification); changes before that cannot be exported.",
+                                    key="configuration.reader.parameter.dataTable")
         return [name for name, *_ in desc.table_meta.schema_of_primary_key], details.stream_id
 
     def _check_retention(self, stream_id: str) -> None:

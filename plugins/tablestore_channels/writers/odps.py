@@ -64,7 +64,7 @@ class ODPSWriter(Writer):
         if not self.odps.exist_table(name):
             raise PreconditionError(
                 f"MaxCompute table {self.odps.project}.{name} does not exist. Fix: create it first (the writer "
-                "never creates tables), or correct writer.parameter.table.")
+                "never creates tables), or correct the table name.", key="configuration.writer.parameter.table")
         return self.odps.get_table(name)
 
     def _partition_spec(self, schema) -> str | None:

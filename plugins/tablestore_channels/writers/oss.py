@@ -64,7 +64,8 @@ class OSSWriter(DiscardingWriter):
         except oss2.exceptions.NoSuchBucket as error:
             raise PreconditionError(
                 f"OSS bucket {self.bucket.bucket_name!r} does not exist. Fix: create it, or set "
-                "writer.parameter.bucket (or the oss connection's schema) to an existing bucket.") from error
+                "the bucket (or the oss connection's schema) to an existing bucket.",
+                key="configuration.writer.parameter.bucket") from error
         if self.config.write_mode == "nonConflict":
             others = sorted(k for k in self._list(self.config.object) if not k.startswith(self.layout.run_prefix))
             if others:

@@ -73,7 +73,7 @@ class OTSWriter(Writer):
             if not self.config.create_table_if_missing:
                 raise PreconditionError(
                     f"Tablestore table {self.config.table!r} does not exist in this instance. Fix: create it, or "
-                    "set writer.parameter.createTableIfMissing to true.") from error
+                    "set createTableIfMissing to true.", key="configuration.writer.parameter.table") from error
             self._create_table()
             return {}
         self._check_primary_key([(name, kind) for name, kind, *_ in meta.schema_of_primary_key])
@@ -116,7 +116,8 @@ class OTSWriter(Writer):
                 problem = f"primary-key column {i + 1} of table {table!r} is {have[0]!r} {have[1]}, but " \
                           f"writer.parameter.primaryKey says {want[0]!r} {want[1]}"
             raise PreconditionError(f"{problem}. Fix: list the table's primary key in order: "
-                                    f"{', '.join(f'{n} {t}' for n, t in actual)}.")
+                                    f"{', '.join(f'{n} {t}' for n, t in actual)}.",
+                                    key="configuration.writer.parameter.primaryKey")
 
     def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OTSSplitWriter:
         return OTSSplitWriter(self, split)

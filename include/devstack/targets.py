@@ -1,0 +1,46 @@
+"""What the channel DAGs need on the local servers to succeed with their defaults: the demo table
+in Tablestore (with its stream) and its MaxCompute target table, partitioned by ``pt`` as the
+MaxCompute DAG's default partition ``pt=${date}`` expects. ``make demo`` and ``make up`` call
+:func:`prepare`; it keeps what is already there."""
+
+from __future__ import annotations
+
+import os
+
+from devstack import demo_data
+from tablestore_channels.ots_client.settings import TablestoreConnectionSettings
+
+ROWS = int(os.environ.get("DEMO_ROWS", "300000"))
+# The MaxCompute twin of the demo table, in its column order (the DAG loads columns ["*"]).
+MAXCOMPUTE_COLUMNS = ("device_id string, ts bigint, temperature double, humidity double, battery bigint, "
+                      "online boolean, status string, firmware string, site string, raw_frame binary")
+MAXCOMPUTE_PARTITION = "pt string"
+
+
+def tablestore_client(endpoints: dict):
+    ts = endpoints["tablestore"]
+    return TablestoreConnectionSettings(ts["endpoint"], ts["instance"], ts["access_key_id"],
+                                        ts["access_key_secret"]).client()
+
+
+def maxcompute_client(endpoints: dict):
+    from odps import ODPS  # pyodps takes seconds to import
+
+    mc = endpoints["maxcompute"]
+    return ODPS(mc["access_key_id"], mc["access_key_secret"], mc["project"], endpoint=mc["endpoint"])
+
+
+def prepare(endpoints: dict, *, reload: bool = False, rows: int = ROWS) -> list[str]:
+    """Create what is missing (everything when ``reload``); what was done, for the user."""
+    done = []
+    client = tablestore_client(endpoints)
+    if reload or demo_data.TABLE not in client.list_table():
+        demo_data.create_table(client)
+        demo_data.load(client, rows)
+        done.append(f"Tablestore table {demo_data.TABLE}: {rows:,} readings (whole rows, stream on)")
+    odps = maxcompute_client(endpoints)
+    if not odps.exist_table(demo_data.TABLE):
+        odps.create_table(demo_data.TABLE, (MAXCOMPUTE_COLUMNS, MAXCOMPUTE_PARTITION))
+        done.append(f"MaxCompute table {odps.project}.{demo_data.TABLE} ({MAXCOMPUTE_COLUMNS}) "
+                    f"PARTITIONED BY ({MAXCOMPUTE_PARTITION})")
+    return done

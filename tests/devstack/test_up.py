@@ -1,0 +1,168 @@
+"""The web UI as a new user meets it, in a real browser against the stack of ``make up``: every
+channel DAG opens a valid trigger form and succeeds with its defaults (the full export once
+with Parquet), the restore brings back the export just made, a bad param fails with one line
+naming it, the Tablestore connection's forms and Test button work, and SIGTERM stops it all.
+
+The tests share one stack and run in order (the restore reads the export made before it)."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+import urllib.parse
+
+import psutil
+import pytest
+import requests
+
+from tests.support.exports import oss_bucket
+
+pytestmark = pytest.mark.slow
+
+RUN_TIMEOUT = 480
+
+
+def _open_trigger_form(page, stack, dag_id: str):
+    page.goto(f"{stack.base_url}/dags/{dag_id}")
+    page.get_by_role("button", name="Trigger").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Run Parameters").wait_for()
+    return dialog
+
+
+def _choose(dialog, param: str, option: str) -> None:
+    dialog.locator(f"#element_{param}").click()
+    dialog.page.get_by_role("option", name=option, exact=True).click()
+
+
+def _trigger(page, stack, dag_id: str, **changes: str) -> dict:
+    """Open the form, check it is valid with its defaults, apply ``changes`` (param -> value),
+    trigger; returns the new run once it has finished."""
+    before = {r["dag_run_id"] for r in _runs(stack, dag_id)}
+    dialog = _open_trigger_form(page, stack, dag_id)
+    button = dialog.get_by_role("button", name="Trigger", exact=True)
+    assert button.is_enabled(), f"{dag_id}: the trigger form is not valid with its defaults"
+    assert not dialog.get_by_text("This field is required").count()
+    for param, value in changes.items():
+        field = dialog.locator(f"#element_{param}")
+        if field.evaluate("e => e.tagName") in ("INPUT", "TEXTAREA"):
+            field.fill(value)
+        else:
+            _choose(dialog, param, value)
+    assert button.is_enabled(), f"{dag_id}: the form is invalid after setting {changes}"
+    button.click()
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        new = [r for r in _runs(stack, dag_id) if r["dag_run_id"] not in before]
+        if new and new[0]["state"] in ("success", "failed"):
+            return new[0]
+        assert time.monotonic() < deadline, f"{dag_id}: no finished run after {RUN_TIMEOUT} s: {new}"
+        time.sleep(3)
+
+
+def _runs(stack, dag_id: str) -> list[dict]:
+    return stack.api("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after"}).json()["dag_runs"]
+
+
+def _task_page(page, stack, dag_id: str, run_id: str, task: str, expected: str) -> str:
+    """The text of a task instance's page (``task`` may end with a tab: ``/xcom``) once it shows
+    ``expected`` (a regex; logs and XComs load after the page)."""
+    run = urllib.parse.quote(run_id, safe="")
+    page.goto(f"{stack.base_url}/dags/{dag_id}/runs/{run}/tasks/{task}")
+    deadline = time.monotonic() + 180
+    while True:
+        text = page.locator("body").inner_text()
+        if re.search(expected, text):
+            return text
+        if time.monotonic() > deadline:
+            pytest.fail(f"{task} of {run_id} never showed {expected!r}:\n{text[-3000:]}")
+        time.sleep(2)
+        if int(time.monotonic()) % 20 < 2:
+            page.reload()  # a log still being written is shown as it was when loaded
+
+
+def _commit_summary(page, stack, dag_id: str, run: dict) -> str:
+    """The commit's summary line (also its XCom) as the UI shows the commit task's log."""
+    text = _task_page(page, stack, dag_id, run["dag_run_id"], "channel.commit", r"Committed: \{.*'rows'")
+    return re.search(r"Committed: \{.*", text).group(0)
+
+
+def _assert_channel_run(page, stack, dag_id: str, run: dict, *summary_fields: str) -> None:
+    assert run["state"] == "success", (dag_id, run)
+    log = _task_page(page, stack, dag_id, run["dag_run_id"], "channel.transfer/mapped/0", r"split 1/\d+ done: \d+ rows")
+    assert "Skipping masking" not in log, "the secrets masker warned at the top of the task log"
+    summary = _commit_summary(page, stack, dag_id, run)
+    for field in summary_fields:
+        assert field in summary, (field, summary[:2000])
+
+
+def test_full_export_runs_from_its_form_with_parquet(page, stack):
+    run = _trigger(page, stack, "tablestore_full_export_oss", file_format="parquet")
+    _assert_channel_run(page, stack, "tablestore_full_export_oss", run, "rows", "bytes", "objects", "manifest")
+    summary = _commit_summary(page, stack, "tablestore_full_export_oss", run)
+    assert "'rows': 3000" in summary, summary
+    manifest_key = re.search(r"oss://[^/]+/(\S+_manifest\.json)", summary).group(1)
+    manifest = json.loads(oss_bucket(stack.endpoints).get_object(manifest_key).read())
+    assert manifest["format"]["fileFormat"] == "parquet"
+    assert all(o["key"].endswith(".parquet") for o in manifest["objects"]), manifest["objects"]
+
+
+def test_restore_brings_back_the_export_just_made_with_its_defaults(page, stack):
+    run = _trigger(page, stack, "tablestore_restore_oss")
+    _assert_channel_run(page, stack, "tablestore_restore_oss", run, "rows", "iot_readings_restored")
+    assert "'rows': 3000" in _commit_summary(page, stack, "tablestore_restore_oss", run)
+
+
+def test_export_to_maxcompute_runs_with_its_defaults(page, stack):
+    run = _trigger(page, stack, "tablestore_to_maxcompute")
+    _assert_channel_run(page, stack, "tablestore_to_maxcompute", run, "rows", "pt=")
+    assert "'rows': 3000" in _commit_summary(page, stack, "tablestore_to_maxcompute", run)
+
+
+def test_stream_sync_runs_with_its_defaults(page, stack):
+    run = _trigger(page, stack, "tablestore_stream_sync_oss")
+    _assert_channel_run(page, stack, "tablestore_stream_sync_oss", run, "manifest", "checkpoint_at")
+
+
+def test_a_table_that_does_not_exist_fails_at_once_with_one_line_naming_the_param(page, stack):
+    run = _trigger(page, stack, "tablestore_full_export_oss", table="no_such_table")
+    assert run["state"] == "failed"
+    plan = stack.api("GET", f"/dags/tablestore_full_export_oss/dagRuns/{run['dag_run_id']}/taskInstances/"
+                            "channel.plan").json()
+    assert plan["state"] == "failed" and plan["try_number"] == 1, plan  # not retried
+    log = _task_page(page, stack, "tablestore_full_export_oss", run["dag_run_id"], "channel.plan", "PreconditionError")
+    expected = ("PreconditionError: param 'table' (configuration.reader.parameter.table): Tablestore table "
+                "'no_such_table' does not exist in this instance. Fix:")
+    assert expected in log, log[-3000:]
+
+
+def _open_connection(page, stack, conn_id: str, button: int):
+    page.goto(f"{stack.base_url}/connections")
+    row = page.get_by_role("row").filter(has_text=conn_id)
+    row.get_by_role("button").nth(button).click()
+    return row
+
+
+def test_tablestore_connection_edit_form_shows_every_field_and_test_succeeds(page, stack):
+    _open_connection(page, stack, "tablestore_default", button=1)  # edit
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Extra Fields", exact=True).click()
+    for label in ("Endpoint", "AccessKey ID", "AccessKey secret", "Instance name", "Region (V4 signing)", "STS token"):
+        assert dialog.get_by_text(label, exact=True).count(), f"Edit form lacks {label!r}"
+    page.keyboard.press("Escape")
+    _open_connection(page, stack, "tablestore_default", button=0)  # test
+    page.get_by_text("Connected; ").first.wait_for()
+
+
+def test_sigterm_stops_every_process_it_started(stack):
+    tree = [psutil.Process(stack.process.pid), *psutil.Process(stack.process.pid).children(recursive=True)]
+    names = " ".join(" ".join(p.cmdline()) for p in tree if p.is_running())
+    assert "standalone" in names and "localcloud" in names, names
+    stack.process.send_signal(signal.SIGTERM)
+    stack.process.wait(timeout=90)
+    _, alive = psutil.wait_procs(tree, timeout=30)
+    assert not alive, [" ".join(p.cmdline()) for p in alive if p.is_running()]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(stack.base_url, timeout=5)
