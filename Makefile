@@ -16,7 +16,7 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/pass
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db test demo up bench proto lock clean
+.PHONY: venv airflow-db test demo up bench proto localcloud-proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ bench: venv
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
 proto: venv
 	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. tablestore_channels/tablestore/ots_api.proto
+
+# Regenerate the local Tablestore server's own protobuf module (stream, split and table messages).
+localcloud-proto: venv
+	cd include && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. localcloud/tablestore/messages.proto
 
 # Re-resolve requirements.lock after editing requirements.txt.
 lock: venv

@@ -24,38 +24,38 @@ from dataclasses import dataclass, field
 import crcmod
 
 from localcloud.tablestore.errors import invalid
-# The wire constants are the client's (the production decoder); the server adds what only it needs.
-from tablestore_channels.tablestore.plainbuffer import (
-    HEADER,
-    TAG_ROW_PK,
-    TAG_ROW_DATA,
-    TAG_CELL,
-    TAG_CELL_NAME,
-    TAG_CELL_VALUE,
-    TAG_CELL_TYPE,
-    TAG_CELL_TIMESTAMP,
-    TAG_DELETE_ROW_MARKER,
-    TAG_ROW_CHECKSUM,
-    TAG_CELL_CHECKSUM,
-    TAG_EXTENSION,
-    TAG_SEQ_INFO,
-    TAG_SEQ_INFO_EPOCH,
-    TAG_SEQ_INFO_TS,
-    TAG_SEQ_INFO_ROW_INDEX,
-    VT_INTEGER,
-    VT_DOUBLE,
-    VT_BOOLEAN,
-    VT_STRING,
-    VT_BLOB,
-    VT_INF_MIN,
-    VT_INF_MAX,
-)
+
+# The wire constants, as the Java and Go SDKs' PlainBuffer readers define them.
+HEADER = 0x75
+TAG_ROW_PK = 0x01
+TAG_ROW_DATA = 0x02
+TAG_CELL = 0x03
+TAG_CELL_NAME = 0x04
+TAG_CELL_VALUE = 0x05
+TAG_CELL_TYPE = 0x06
+TAG_CELL_TIMESTAMP = 0x07
+TAG_DELETE_ROW_MARKER = 0x08
+TAG_ROW_CHECKSUM = 0x09
+TAG_CELL_CHECKSUM = 0x0A
+TAG_EXTENSION = 0x0B
+TAG_SEQ_INFO = 0x0C
+TAG_SEQ_INFO_EPOCH = 0x0D
+TAG_SEQ_INFO_TS = 0x0E
+TAG_SEQ_INFO_ROW_INDEX = 0x0F
+
+VT_INTEGER = 0x00
+VT_DOUBLE = 0x01
+VT_BOOLEAN = 0x02
+VT_STRING = 0x03
+VT_BLOB = 0x07
+VT_INF_MIN = 0x09
+VT_INF_MAX = 0x0A
+VT_AUTO_INCREMENT = 0x0B
 
 crc8 = crcmod.mkCrcFun(0x107, initCrc=0, rev=False, xorOut=0)
 
 
 HEADER_BYTES = struct.pack("<I", HEADER)
-VT_AUTO_INCREMENT = 0x0B
 
 # Cell op types. PUT has no op byte on the wire.
 PUT = 0
