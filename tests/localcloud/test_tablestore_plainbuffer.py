@@ -47,7 +47,15 @@ def test_stream_record_extension_roundtrip_and_sdk_reads_rows_we_write():
     assert (pk, attributes) == ([("id", 7)], [("c", "v", 10)])
 
 
+def test_zero_bytes_after_the_row_end_the_buffer():
+    # The Node.js SDK sends its estimate-sized buffer with the unused tail zeroed.
+    data = bytes(PlainBufferBuilder.serialize_for_put_row([("a", "key")], [("c", "value", 5)]))
+    row = pb.decode_row(data + bytes(9))
+    assert (row.primary_key, [(c.name, c.value, c.timestamp) for c in row.cells]) == ([("a", "key")], [("c", "value", 5)])
+
+
 @pytest.mark.parametrize("damage", [
+    lambda b: b + b"\x00\x00\x01",          # garbage after the row, not only zeros
     lambda b: b[:-1],                     # truncated
     lambda b: b[:-1] + bytes([b[-1] ^ 1]),  # row checksum
     lambda b: b"\x76" + b[1:],            # header

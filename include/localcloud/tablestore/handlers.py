@@ -259,8 +259,19 @@ def get_row(service: TablestoreService, body: bytes) -> Message:
 
 
 # --- batches ------------------------------------------------------------------------------
+def _no_duplicate_tables(tables) -> None:
+    seen: set[str] = set()
+    for table_request in tables:
+        if table_request.table_name in seen:
+            raise invalid(f"Duplicated table name: {table_request.table_name}.")
+        seen.add(table_request.table_name)
+
+
 def batch_get_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.BatchGetRowRequest, body)
+    _no_duplicate_tables(request.tables)
+    if not any(t.primary_key for t in request.tables):
+        raise invalid("No row specified in the request of BatchGetRow.")
     if sum(len(t.primary_key) for t in request.tables) > MAX_BATCH_GET_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_GET_ROWS}.")
     response = sdk.BatchGetRowResponse()
@@ -287,6 +298,12 @@ def batch_write_row(service: TablestoreService, body: bytes) -> Message:
         raise invalid(f"The total data size of BatchWriteRow exceeds {MAX_BATCH_WRITE_BYTES} bytes.")
     request = _parse(sdk.BatchWriteRowRequest, body)
     _no_transaction(request)
+    _no_duplicate_tables(request.tables)
+    if not any(t.rows for t in request.tables):
+        raise invalid("No row is specified in BatchWriteRow.")
+    for table_request in request.tables:
+        if not table_request.rows:
+            raise invalid(f"No operation is specified for table: {table_request.table_name}.")
     if sum(len(t.rows) for t in request.tables) > MAX_BATCH_WRITE_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_WRITE_ROWS}.")
     writes, shapes = [], []

@@ -341,6 +341,10 @@ def _rows(buf: bytes) -> list[PlainRow]:
         raise _Malformed("bad header")
     rows, pos = [], 4
     while pos < len(buf):
+        # The Node.js SDK sizes a buffer from an estimate and sends the unused tail as zero
+        # bytes; the service reads tag 0 as the end of the input, as the Java SDK's reader does.
+        if buf[pos] == 0 and not buf[pos:].strip(b"\x00"):
+            break
         row, pos = _read_row(buf, pos)
         rows.append(row)
     return rows

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from localcloud.tablestore import plainbuffer as pb
-from localcloud.tablestore.errors import invalid, unsupported
+from localcloud.tablestore.errors import invalid, invalid_pk, unsupported
 from localcloud.tablestore.keys import encode_key
 
 PK_TYPES = {"INTEGER": int, "STRING": str, "BINARY": bytes}
@@ -161,19 +161,18 @@ class Table:
     def primary_key(self, pairs: list[tuple[str, object]], allow_inf: bool = False) -> tuple:
         """Check a primary key against the schema; return its values in schema order."""
         if len(pairs) != len(self.schema):
-            raise invalid(f"The number of primary key columns must be {len(self.schema)}, got {len(pairs)}.")
+            raise invalid_pk("size", len(pairs), len(self.schema))
         values = []
         for (name, value), (want_name, want_type) in zip(pairs, self.schema):
             if name != want_name:
-                raise invalid(f"The primary key column {want_name!r} is expected at this position, got {name!r}.")
+                raise invalid_pk("name", name, want_name)
             if value is pb.INF_MIN or value is pb.INF_MAX:
                 if not allow_inf:
                     raise invalid(f"The primary key column {name!r} can not be INF_MIN or INF_MAX here.")
             elif value is pb.AUTO_INCREMENT:
                 raise unsupported(f"AUTO_INCREMENT (column {name!r})")
             elif type(value) is not PK_TYPES[want_type]:
-                raise invalid(f"Validate PK type fail. Input: {_VT_NAMES.get(type(value), type(value).__name__)}, "
-                              f"Meta: {_VT_NAMES[PK_TYPES[want_type]]} (primary key column {name!r}).")
+                raise invalid_pk("type", _VT_NAMES.get(type(value), type(value).__name__), _VT_NAMES[PK_TYPES[want_type]])
             elif type(value) is not int and _value_size(value) > MAX_PK_VALUE_BYTES:
                 raise invalid(f"The length of primary key column {name!r} exceeds {MAX_PK_VALUE_BYTES} bytes.")
             values.append(value)
