@@ -83,7 +83,7 @@ def test_routes_pick_the_operation(method, path, query, headers, op) -> None:
 
 @pytest.mark.parametrize("method,query,code", [
     ("GET", "append", "NotImplemented"),      # no GET ?append: not a plain GetObject
-    ("GET", "tagging", "NotImplemented"),
+    ("GET", "cors", "NotImplemented"),
     ("POST", "", "MethodNotAllowed"),
 ])
 def test_routes_refuse_what_they_do_not_serve(method: str, query: str, code: str) -> None:
