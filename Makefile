@@ -16,7 +16,7 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/pass
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db test demo up bench proto localcloud-proto lock clean
+.PHONY: venv airflow-db node-deps test demo up bench proto localcloud-proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -32,7 +32,15 @@ airflow-db: venv
 	test -f $(AIRFLOW_HOME)/passwords.json || echo '{"admin": "admin"}' > $(AIRFLOW_HOME)/passwords.json
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
-test: airflow-db
+# The official Node.js SDKs the conformance tests (tests/conformance) run, exactly as the lock pins them.
+NODE_DIR := tests/conformance/node
+node-deps: $(NODE_DIR)/node_modules/.installed
+
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: airflow-db node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db
@@ -57,4 +65,4 @@ lock: venv
 	$(BIN)/uv pip compile -q requirements.txt -o requirements.lock --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache $(NODE_DIR)/node_modules
