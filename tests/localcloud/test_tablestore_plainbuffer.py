@@ -11,7 +11,7 @@ from tablestore.plainbuffer.plain_buffer_stream import PlainBufferInputStream
 
 from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import OTSError
-from localcloud.tablestore.keys import encode_key
+from localcloud.tablestore.keys import decode_key, encode_key, first_key_value
 
 
 def test_put_row_from_the_sdk_decodes_and_reencodes_byte_exact():
@@ -77,3 +77,13 @@ def test_sort_keys_order_like_the_service():
     assert sorted(reversed(strings), key=encode_key) == strings
     composite = [("a", pb.INF_MIN), ("a", 1), ("a", pb.INF_MAX), ("a\x00", pb.INF_MIN), ("b", 0)]
     assert sorted(reversed(composite), key=encode_key) == composite
+
+
+@pytest.mark.parametrize("values,kinds", [
+    ((-(2 ** 63),), [int]), ((2 ** 63 - 1, "a\x00b"), [int, str]), (("",), [str]),
+    ((b"\x00\xff\x00", "é", 7), [bytes, str, int]), (("dev-00001", 1_780_000_000_000), [str, int]),
+])
+def test_sort_keys_decode_back(values, kinds):
+    key = encode_key(values)
+    assert decode_key(key, kinds) == values
+    assert first_key_value(key, kinds[0]) == values[0]
