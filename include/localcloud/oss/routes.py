@@ -18,9 +18,13 @@ SERVICE, BUCKET, OBJECT = "service", "bucket", "object"
 # ...) is answered NotImplemented instead of being mistaken for a plain GET or PUT.
 SELECTORS = frozenset({"acl", "append", "bucketInfo", "delete", "list-type", "location", "objectMeta",
                        "partNumber", "stat", "tagging", "uploadId", "uploads"})
-UNSUPPORTED = frozenset({"cname", "cors", "encryption", "inventory", "lifecycle", "logging", "policy", "referer",
-                         "replication", "restore", "symlink", "versioning", "versions", "website", "worm",
+UNSUPPORTED = frozenset({"callback", "cname", "cors", "encryption", "inventory", "lifecycle", "logging", "policy",
+                         "referer", "replication", "restore", "symlink", "versioning", "versions", "website", "worm",
                          "x-oss-process"})
+# Request headers asking for what this server does not do; ignoring them would answer a success
+# that is not what OSS does (no callback made, an object reported unencrypted).
+UNSUPPORTED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption",
+                       "x-oss-server-side-encryption-key-id")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ def level(request: OssRequest) -> str:
 def resolve(request: OssRequest) -> Route:
     """The route serving ``request``: the selecting sub-resources present must be exactly the
     route's (``GET ?append`` is no GetObject)."""
+    for header in UNSUPPORTED_HEADERS:
+        if request.header(header):
+            raise OssError("NotImplemented", f"The header {header} is not supported by localcloud.")
     present = SELECTORS & request.query.keys()
     unsupported = sorted(UNSUPPORTED & request.query.keys())
     if not unsupported:
@@ -87,4 +94,6 @@ def resolve(request: OssRequest) -> Route:
     if present or unsupported:
         names = "&".join(unsupported or sorted(present))
         raise OssError("NotImplemented", f"{request.method} ?{names} on this resource is not supported by localcloud.")
+    if (request.method, level(request)) == ("POST", BUCKET):
+        raise OssError("NotImplemented", "PostObject (form upload) is not supported by localcloud.")
     raise OssError("MethodNotAllowed")
