@@ -121,13 +121,13 @@ def byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None
 
 def slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
     """(segment index, offset, count) covering bytes ``start``..``end`` of the object."""
-    slices, base = [], 0
+    out, base = [], 0
     for index, segment in enumerate(meta.segments):
         lo, hi = max(start, base), min(end + 1, base + segment.size)
         if lo < hi:
-            slices.append((index, lo - base, hi - lo))
+            out.append((index, lo - base, hi - lo))
         base += segment.size
-    return slices
+    return out
 
 
 def get_object(service: OssService, request: OssRequest) -> Reply:
@@ -136,7 +136,7 @@ def get_object(service: OssService, request: OssRequest) -> Reply:
         readable(meta)
         precondition(meta, request, "", "NotModified")
         span = byte_range(request.header("Range"), meta.size,
-                           request.header("x-oss-range-behavior").lower() == "standard")
+                          request.header("x-oss-range-behavior").lower() == "standard")
     except OssError:
         for handle in files:
             handle.close()
