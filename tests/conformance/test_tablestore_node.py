@@ -6,7 +6,9 @@ and ComputeSplitPointsBySize go through the SDK's own request pipeline (see node
 from __future__ import annotations
 
 import pytest
+from google.protobuf.descriptor import FieldDescriptor
 
+from localcloud.tablestore import messages_pb2
 from tests.conformance.node_runner import Report, run_node
 
 ACTIVE, INTEGER, STRING = 1, 1, 2
@@ -21,6 +23,38 @@ def report(localcloud) -> Report:
 def attrs(row) -> list[tuple]:
     """(name, value) of a decoded row's cells, timestamps left out."""
     return [(name, value) for name, value, _ in row["attrs"]]
+
+
+def _fields(message) -> dict[int, tuple[str, str]]:
+    """Field number -> (type name, label) of a descriptor, in the .proto's words."""
+    names = {getattr(FieldDescriptor, n): n[5:].lower() for n in dir(FieldDescriptor) if n.startswith("TYPE_")}
+    labels = {FieldDescriptor.LABEL_OPTIONAL: "optional", FieldDescriptor.LABEL_REQUIRED: "required",
+              FieldDescriptor.LABEL_REPEATED: "repeated"}
+    return {f.number: ((f.message_type or f.enum_type).name if (f.message_type or f.enum_type) else names[f.type],
+                       labels[f.label]) for f in message.fields}
+
+
+def _messages(descriptors, prefix=""):
+    for message in descriptors:
+        yield prefix + message.name, message
+        yield from _messages(message.nested_types, f"{prefix}{message.name}.")
+
+
+def test_the_servers_messages_agree_with_the_sdks_proto(report):
+    # Every field the Node SDK's proto declares has the same number, type and label in the
+    # server's own messages.proto (which also has newer fields the SDK lacks).
+    bundled = report["bundledProto"]
+    compared = set()
+    for name, message in _messages(messages_pb2.DESCRIPTOR.message_types_by_name.values()):
+        if name not in bundled:
+            continue
+        ours = _fields(message)
+        for number, kind, label in bundled[name]:
+            assert ours.get(number) == (kind, label), f"{name} field {number}: SDK {kind} {label}, ours {ours.get(number)}"
+        compared.add(name)
+    assert {"CreateTableRequest", "DescribeTableResponse", "UpdateTableResponse", "StreamDetails", "ListStreamResponse",
+            "DescribeStreamResponse", "GetShardIteratorRequest", "GetStreamRecordResponse.StreamRecord",
+            "ComputeSplitPointsBySizeRequest", "ComputeSplitPointsBySizeResponse.SplitLocation"} <= compared
 
 
 def test_describe_table_has_the_status_the_sdk_requires(report):

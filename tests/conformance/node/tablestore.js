@@ -2,6 +2,7 @@
 // The local Tablestore server through the official Node.js SDK (npm tablestore). Each step
 // returns what the SDK decoded; tests/conformance/test_tablestore_node.py asserts on it.
 
+const protobuf = require('protobufjs');  // the SDK's own protobuf library (its dependency, pinned by the lock)
 const { call, endpoints, failure, run } = require('./lib/harness');
 const { TableStore, client, plainRow, readPrimaryKey, readStreamRecord, serviceError } = require('./lib/ots');
 
@@ -51,6 +52,24 @@ async function batchPut(table, rows) {
 }
 
 run({
+  // The SDK's own .proto, as protobufjs reads it: the field tables to hold the server's against.
+  async bundledProto() {
+    const root = protobuf.loadSync(require.resolve('tablestore/lib/protocol/tablestore.proto'));
+    const messages = {};
+    const walk = (namespace, prefix) => {
+      for (const item of namespace.nestedArray) {
+        if (item instanceof protobuf.Type) {
+          messages[prefix + item.name] = item.fieldsArray.map(f => [f.id, f.type, f.rule || 'optional']);
+          walk(item, `${prefix}${item.name}.`);
+        } else if (item instanceof protobuf.Namespace) {
+          walk(item, '');
+        }
+      }
+    };
+    walk(root, '');
+    return messages;
+  },
+
   async describeTable() {
     await createTable(ROWS, [{ name: 'pk', type: 'STRING' }, { name: 'n', type: 'INTEGER' }], 5, true);
     const described = await call('describeTable', ots.describeTable({ tableName: ROWS }));
