@@ -18,7 +18,7 @@ export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db browser lint test demo up bench proto lock clean
+.PHONY: venv airflow-db browser node-deps lint test demo up bench proto localcloud-proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -48,7 +48,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
-test: airflow-db browser
+# The official Node.js SDKs the conformance tests (tests/conformance) run, exactly as the lock pins them.
+NODE_DIR := tests/conformance/node
+node-deps: $(NODE_DIR)/node_modules/.installed
+
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: airflow-db browser node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db
@@ -64,6 +72,10 @@ bench: venv
 proto: venv
 	cd plugins && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. tablestore_channels/ots_client/ots_api.proto
 
+# Regenerate the local Tablestore server's own protobuf module (stream, split and table messages).
+localcloud-proto: venv
+	cd include && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. localcloud/tablestore/messages.proto
+
 # Re-resolve both locks after editing requirements*.txt: the runtime lock is the runtime part of
 # the development lock, so both hold the same versions.
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
@@ -72,4 +84,4 @@ lock: venv
 	$(BIN)/uv pip compile -q requirements.txt -c requirements-dev.lock -o requirements.lock $(LOCK_TARGET)
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache $(NODE_DIR)/node_modules

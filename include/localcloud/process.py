@@ -28,6 +28,11 @@ class LocalCloudProcess:
         self.endpoints: dict = {}
         self._proc: subprocess.Popen | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The server process id while it runs (benchmarks read its memory in /proc)."""
+        return None if self._proc is None else self._proc.pid
+
     def _port_args(self) -> list[str]:
         args = []
         for name, info in self.endpoints.items():

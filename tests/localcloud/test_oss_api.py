@@ -264,6 +264,60 @@ def test_multipart_abort_and_part_checks(bucket: oss2.Bucket) -> None:
     assert not bucket.object_exists("m")
 
 
+def test_upload_part_copy_copies_the_ranges(bucket: oss2.Bucket) -> None:
+    data = os.urandom(3 * PART + 11)
+    bucket.put_object("source", data)
+    upload_id = bucket.init_multipart_upload("assembled").upload_id
+    ranges = [(0, PART), (PART + 1, 2 * PART + 1), (2 * PART + 2, None)]  # inclusive; None: to the end
+    parts = []
+    for number, (first, last) in enumerate(ranges, 1):
+        copied = bucket.upload_part_copy(bucket.bucket_name, "source", (first, last), "assembled", upload_id, number)
+        piece = data[first:None if last is None else last + 1]
+        assert copied.etag == hashlib.md5(piece).hexdigest().upper()
+        parts.append(oss2.models.PartInfo(number, copied.etag))
+    assert [p.size for p in bucket.list_parts("assembled", upload_id).parts] == [PART + 1, PART + 1, PART + 9]
+    bucket.complete_multipart_upload("assembled", upload_id, parts)
+    assert bucket.get_object("assembled").read() == data
+    whole = bucket.init_multipart_upload("whole").upload_id
+    copied = bucket.upload_part_copy(bucket.bucket_name, "source", None, "whole", whole, 1)
+    bucket.complete_multipart_upload("whole", whole, [oss2.models.PartInfo(1, copied.etag)])
+    assert bucket.get_object("whole").read() == data
+    assert _error(bucket.upload_part_copy, bucket.bucket_name, "missing", None, "whole", "nope", 1).code in (
+        "NoSuchUpload", "NoSuchKey")
+
+
+def test_storage_class_acl_and_tags_are_kept(bucket: oss2.Bucket) -> None:
+    bucket.put_object("cold", b"c", headers={"x-oss-storage-class": "ColdArchive", "x-oss-tagging": "a=1&b=x%20y"})
+    head = bucket.head_object("cold")
+    assert (head.headers["x-oss-storage-class"], head.headers["x-oss-tagging-count"]) == ("ColdArchive", "2")
+    assert [o.storage_class for o in bucket.list_objects().object_list] == ["ColdArchive"]
+    error = _error(bucket.get_object, "cold")  # archived bytes need a restore, which localcloud does not do
+    assert (error.status, error.code) == (403, "InvalidObjectState")
+    assert bucket.get_object_tagging("cold").tag_set.tagging_rule == {"a": "1", "b": "x y"}
+    bucket.put_object("ia", b"i", headers={"x-oss-storage-class": "IA"})
+    copy = bucket.copy_object(bucket.bucket_name, "ia", "ia-copy", headers={"x-oss-storage-class": "Archive"})
+    assert copy.status == 200 and bucket.head_object("ia-copy").headers["x-oss-storage-class"] == "Archive"
+    assert bucket.get_object("ia").read() == b"i"
+    assert _error(bucket.put_object, "bad", b"", headers={"x-oss-storage-class": "Glacier"}).code == "InvalidArgument"
+
+    assert bucket.get_object_acl("ia").acl == "default"
+    bucket.put_object_acl("ia", oss2.OBJECT_ACL_PRIVATE)
+    assert bucket.get_object_acl("ia").acl == "private"
+    error = _error(bucket.put_object_acl, "ia", oss2.OBJECT_ACL_PUBLIC_READ)
+    assert error.code == "NotImplemented" and "not supported by localcloud" in error.message
+
+    rule = oss2.models.TaggingRule()
+    rule.add("k", "v")
+    bucket.put_object_tagging("ia", oss2.models.Tagging(rule))
+    assert bucket.get_object_tagging("ia").tag_set.tagging_rule == {"k": "v"}
+    bucket.delete_object_tagging("ia")
+    assert bucket.get_object_tagging("ia").tag_set.tagging_rule == {}
+    for bad in ("aa=bb=cc", "k=" + "v" * 257, "&".join(f"k{i}=v" for i in range(11)), "k=v&k=w", "k=a%2Cb"):
+        assert _error(bucket.init_multipart_upload, "tagged", headers={"x-oss-tagging": bad}).code == "InvalidArgument"
+        assert _error(bucket.put_object, "tagged", b"", headers={"x-oss-tagging": bad}).code == "InvalidArgument"
+    assert list(oss2.MultipartUploadIterator(bucket)) == []
+
+
 # --- buckets ---------------------------------------------------------------------------------------
 def test_buckets(cloud, auth, bucket: oss2.Bucket) -> None:
     service = oss2.Service(auth, cloud["endpoint"])

@@ -81,12 +81,18 @@ def test_routes_pick_the_operation(method, path, query, headers, op) -> None:
     assert routes.resolve(_request(method, path, query, **headers)).op == op
 
 
-@pytest.mark.parametrize("method,query,code", [
-    ("GET", "append", "NotImplemented"),      # no GET ?append: not a plain GetObject
-    ("GET", "tagging", "NotImplemented"),
-    ("POST", "", "MethodNotAllowed"),
+@pytest.mark.parametrize("method,path,query,headers,code", [
+    ("GET", "/b/k", "append", {}, "NotImplemented"),      # no GET ?append: not a plain GetObject
+    ("GET", "/b/k", "cors", {}, "NotImplemented"),
+    ("GET", "/b/k", "restore", {}, "NotImplemented"),
+    ("PUT", "/b/k", "", {"x_oss_callback": "e30="}, "NotImplemented"),
+    ("PUT", "/b/k", "", {"x_oss_server_side_encryption": "AES256"}, "NotImplemented"),
+    ("POST", "/b", "", {}, "NotImplemented"),              # PostObject
+    ("POST", "/b/k", "", {}, "MethodNotAllowed"),
 ])
-def test_routes_refuse_what_they_do_not_serve(method: str, query: str, code: str) -> None:
+def test_routes_refuse_what_they_do_not_serve(method, path, query, headers, code) -> None:
     with pytest.raises(OssError) as caught:
-        routes.resolve(_request(method, "/b/k", query))
+        routes.resolve(_request(method, path, query, **headers))
     assert caught.value.code == code
+    if code == "NotImplemented":
+        assert "not supported by localcloud" in caught.value.message

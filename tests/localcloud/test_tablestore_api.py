@@ -276,12 +276,28 @@ def test_batch_write_and_get(client):
     get.add(TableInBatchGetRowItem("batch", [[("id", i)] for i in range(101)], max_version=1))
     assert service_error(client.batch_get_row, get).code == "OTSParameterInvalid"
 
+    error = service_error(client.batch_write_row, BatchWriteRowRequest())
+    assert (error.code, error.http_status, error.message) == (
+        "OTSParameterInvalid", 400, "No row is specified in BatchWriteRow.")
+    error = service_error(client.batch_get_row, BatchGetRowRequest())
+    assert (error.code, error.message) == ("OTSParameterInvalid", "No row specified in the request of BatchGetRow.")
+    # A wrong key fails its row only, as on the service.
+    mixed = BatchWriteRowRequest()
+    mixed.add(TableInBatchWriteRowItem("batch", [PutRowItem(Row([("id", "x")], [("v", 1)]), Condition("IGNORE")),
+                                                 PutRowItem(Row([("id", 6)], [("v", 6)]), Condition("IGNORE"))]))
+    result = client.batch_write_row(mixed)
+    assert [(r.is_ok, r.error_code) for r in result.get_put_by_table("batch")] == [(False, "OTSInvalidPK"), (True, None)]
+
 
 def test_limits_and_error_codes(client):
     create(client, "errors", [("pk", "STRING")])
     error = service_error(client.put_row, "errors", Row([("pk", 5)], [("v", 1)]))
-    assert (error.code, error.http_status) == ("OTSParameterInvalid", 400) and "'pk'" in error.message
-    assert service_error(client.put_row, "errors", Row([("other", "a")], [("v", 1)])).code == "OTSParameterInvalid"
+    assert (error.code, error.http_status, error.message) == (
+        "OTSInvalidPK", 400, "Validate PK type fail. Input: VT_INTEGER, Meta: VT_STRING.")
+    error = service_error(client.get_row, "errors", [("other", "a")])
+    assert (error.code, error.message) == ("OTSInvalidPK", "Validate PK name fail. Input: other, Meta: pk.")
+    error = service_error(client.delete_row, "errors", Row([("pk", "a"), ("extra", 1)]))
+    assert (error.code, error.message) == ("OTSInvalidPK", "Validate PK size fail. Input: 2, Meta: 1.")
     assert service_error(client.put_row, "errors", Row([("pk", "k" * 1025)], [("v", 1)])).code == "OTSParameterInvalid"
     client.put_row("errors", Row([("pk", "k" * 1024)], [("v", "x" * (2 * 1024 * 1024))]))
     assert service_error(client.put_row, "errors",

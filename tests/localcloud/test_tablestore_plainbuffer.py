@@ -11,7 +11,7 @@ from tablestore.plainbuffer.plain_buffer_stream import PlainBufferInputStream
 
 from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import OTSError
-from localcloud.tablestore.keys import encode_key
+from localcloud.tablestore.keys import decode_key, encode_key, first_key_value
 
 
 def test_put_row_from_the_sdk_decodes_and_reencodes_byte_exact():
@@ -47,7 +47,15 @@ def test_stream_record_extension_roundtrip_and_sdk_reads_rows_we_write():
     assert (pk, attributes) == ([("id", 7)], [("c", "v", 10)])
 
 
+def test_zero_bytes_after_the_row_end_the_buffer():
+    # The Node.js SDK sends its estimate-sized buffer with the unused tail zeroed.
+    data = bytes(PlainBufferBuilder.serialize_for_put_row([("a", "key")], [("c", "value", 5)]))
+    row = pb.decode_row(data + bytes(9))
+    assert (row.primary_key, [(c.name, c.value, c.timestamp) for c in row.cells]) == ([("a", "key")], [("c", "value", 5)])
+
+
 @pytest.mark.parametrize("damage", [
+    lambda b: b + b"\x00\x00\x01",          # garbage after the row, not only zeros
     lambda b: b[:-1],                     # truncated
     lambda b: b[:-1] + bytes([b[-1] ^ 1]),  # row checksum
     lambda b: b"\x76" + b[1:],            # header
@@ -69,3 +77,13 @@ def test_sort_keys_order_like_the_service():
     assert sorted(reversed(strings), key=encode_key) == strings
     composite = [("a", pb.INF_MIN), ("a", 1), ("a", pb.INF_MAX), ("a\x00", pb.INF_MIN), ("b", 0)]
     assert sorted(reversed(composite), key=encode_key) == composite
+
+
+@pytest.mark.parametrize("values,kinds", [
+    ((-(2 ** 63),), [int]), ((2 ** 63 - 1, "a\x00b"), [int, str]), (("",), [str]),
+    ((b"\x00\xff\x00", "é", 7), [bytes, str, int]), (("dev-00001", 1_780_000_000_000), [str, int]),
+])
+def test_sort_keys_decode_back(values, kinds):
+    key = encode_key(values)
+    assert decode_key(key, kinds) == values
+    assert first_key_value(key, kinds[0]) == values[0]

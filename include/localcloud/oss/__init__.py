@@ -1,6 +1,8 @@
-"""A local Alibaba Cloud OSS server for ``oss2`` and ``alibabacloud-oss-v2`` (the Airflow
-provider's ``OSSHook``), unchanged: path-style URLs, V1/V4 signatures, objects, listings,
-multipart and append uploads, OSS errors, data kept on disk across restarts."""
+"""A local Alibaba Cloud OSS server for ``oss2``, ``alibabacloud-oss-v2`` (the Airflow provider's
+``OSSHook``) and ``ali-oss`` (Node.js), unchanged: path-style, virtual-host and cname addressing,
+V1/V4 signatures in headers and presigned URLs, objects, listings, multipart (with part copies)
+and append uploads, storage classes, object ACLs and tags, OSS errors, data kept on disk across
+restarts."""
 
 from __future__ import annotations
 

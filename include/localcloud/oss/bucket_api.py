@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from localcloud.oss import listing, xml
 from localcloud.oss.errors import OssError, invalid_argument
-from localcloud.oss.models import STORAGE_CLASS
+from localcloud.oss.models import STORAGE_CLASS, STORAGE_CLASSES
 from localcloud.oss.protocol import OWNER, encode, encoding, etag, int_argument, iso8601
 from localcloud.oss.request import OssRequest, Reply
 
@@ -50,6 +50,8 @@ def put_bucket(service: OssService, request: OssRequest) -> Reply:
     storage_class = STORAGE_CLASS
     if body.strip():
         storage_class = xml.text(xml.parse(body, "CreateBucketConfiguration"), "StorageClass", STORAGE_CLASS)
+    if storage_class not in STORAGE_CLASSES:
+        raise invalid_argument("Invalid storage class.", "StorageClass", storage_class)
     service.store.create_bucket(name, storage_class)
     return Reply(headers={"Location": f"/{name}"})
 
@@ -87,11 +89,8 @@ def get_bucket_stat(service: OssService, request: OssRequest) -> Reply:
 
 
 def get_acl(service: OssService, request: OssRequest) -> Reply:
-    """Bucket and object ACL: everything is private to the one local account."""
-    if request.key:
-        service.store.get(request.bucket or "", request.key)
-    else:
-        service.store.bucket(request.bucket or "")
+    """Buckets are private to the one local account."""
+    service.store.bucket(request.bucket or "")
     return Reply().xml(xml.render("AccessControlPolicy", [
         ("Owner", OWNER), ("AccessControlList", [("Grant", "private")])]))
 
@@ -114,7 +113,7 @@ def _contents(metas: list, url: bool, owner: bool) -> list:
     for meta in metas:
         fields = [("Key", encode(meta.key, url)), ("LastModified", iso8601(meta.last_modified)),
                   ("ETag", etag(meta.etag)), ("Type", meta.object_type), ("Size", meta.size),
-                  ("StorageClass", STORAGE_CLASS)]
+                  ("StorageClass", meta.attributes.storage_class)]
         if owner:
             fields.append(("Owner", OWNER))
         entries.append(("Contents", fields))

@@ -18,6 +18,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidBucketName": (400, "The specified bucket is not valid."),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid."),
     "InvalidObjectName": (400, "The specified object is not valid."),
+    "InvalidObjectState": (403, "The operation is not valid for the object's state"),
     "InvalidPart": (400, "One or more of the specified parts could not be found or the specified entity "
                          "tag might not have matched the part's entity tag."),
     "InvalidPartOrder": (400, "The list of parts was not in ascending order. The parts list must be "

@@ -16,7 +16,7 @@ from localcloud.faults import FaultRule
 from localcloud.httpserver import BaseHandler
 from localcloud.oss import auth, routes, xml
 from localcloud.oss.errors import OssError
-from localcloud.oss.request import Body, OssRequest, Reply, parse_query, split_path
+from localcloud.oss.request import Body, OssRequest, Reply, parse_query
 
 if TYPE_CHECKING:
     from localcloud.oss.service import OssService
@@ -42,10 +42,11 @@ class OssHandler(BaseHandler):
 
     def dispatch(self) -> None:
         service: OssService = self.server.service
-        target = urlsplit(self.path)
-        bucket, key = split_path(target.path)
-        request = OssRequest(self.command, bucket, key, parse_query(target.query), self.headers,
-                             Body(self.rfile, self.headers, self.iter_chunks), uuid.uuid4().hex[:24].upper())
+        url = urlsplit(self.path)
+        target = service.cnames.locate(self.headers.get("Host", ""), url.path)
+        request = OssRequest(self.command, target.bucket, target.key, parse_query(url.query), self.headers,
+                             Body(self.rfile, self.headers, self.iter_chunks), uuid.uuid4().hex[:24].upper(),
+                             target.style)
         try:
             route = routes.resolve(request)
             rule = self.take_fault(route.op)

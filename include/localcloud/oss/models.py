@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 NORMAL, APPENDABLE, MULTIPART = "Normal", "Appendable", "Multipart"
 STORAGE_CLASS = "Standard"
+STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
+# Classes whose objects OSS serves only after a restore.
+ARCHIVED = frozenset({"Archive", "ColdArchive", "DeepColdArchive"})
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Attributes:
     content_type: str = "application/octet-stream"
     http_headers: dict[str, str] = field(default_factory=dict)  # Cache-Control, Content-Disposition, ...
     user_meta: dict[str, str] = field(default_factory=dict)     # x-oss-meta-* (lower-case names)
+    storage_class: str = STORAGE_CLASS
+    acl: str = "default"                                        # "default": the bucket's
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

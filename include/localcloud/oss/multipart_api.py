@@ -1,12 +1,23 @@
-"""Multipart upload operations: initiate, upload part, list parts, complete, abort, list uploads."""
+"""Multipart upload operations: initiate, upload part (from the body or copied from an object),
+list parts, complete, abort, list uploads."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localcloud.oss import listing, xml
+from localcloud.oss import blobs, listing, xml
+from localcloud.oss.addressing import PATH
 from localcloud.oss.errors import OssError, invalid_argument
-from localcloud.oss.object_api import receive, written
+from localcloud.oss.object_api import (
+    byte_range,
+    copy_source,
+    precondition,
+    read_range,
+    readable,
+    receive,
+    slices,
+    written,
+)
 from localcloud.oss.protocol import (
     attributes,
     encode,
@@ -18,6 +29,7 @@ from localcloud.oss.protocol import (
     object_key,
 )
 from localcloud.oss.request import OssRequest, Reply
+from localcloud.oss.store import MAX_OBJECT_SIZE
 
 if TYPE_CHECKING:
     from localcloud.oss.models import Upload
@@ -36,23 +48,49 @@ def _upload(service: OssService, request: OssRequest) -> Upload:
 
 def initiate(service: OssService, request: OssRequest) -> Reply:
     key, bucket = object_key(request), request.bucket or ""
-    service.store.bucket(bucket)
+    wanted = attributes(request, service.store.bucket(bucket).storage_class)
     if forbid_overwrite(request) and service.store.exists(bucket, key):
         raise OssError("FileAlreadyExists", Key=key)
-    upload = service.store.uploads.initiate(bucket, key, attributes(request))
+    upload = service.store.uploads.initiate(bucket, key, wanted)
     url = encoding(request)
     children: list = [("EncodingType", "url")] if url else []
     children += [("Bucket", bucket), ("Key", encode(key, url)), ("UploadId", upload.upload_id)]
     return Reply().xml(xml.render("InitiateMultipartUploadResult", children))
 
 
-def upload_part(service: OssService, request: OssRequest) -> Reply:
-    upload = _upload(service, request)
+def _part_number(request: OssRequest) -> int:
     raw = request.query.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PART_NUMBER:
         raise invalid_argument("Part number must be an integer between 1 and 10000, inclusive.", "partNumber", raw)
-    part = service.store.uploads.put_part(upload, int(raw), receive(service, request))
+    return int(raw)
+
+
+def upload_part(service: OssService, request: OssRequest) -> Reply:
+    upload = _upload(service, request)
+    part = service.store.uploads.put_part(upload, _part_number(request), receive(service, request))
     return Reply(headers={"ETag": etag(part.etag), "x-oss-hash-crc64ecma": str(part.crc64)})
+
+
+def upload_part_copy(service: OssService, request: OssRequest) -> Reply:
+    """A part copied from (a byte range of) an existing object; an invalid range copies it whole."""
+    upload = _upload(service, request)
+    number = _part_number(request)
+    source_bucket, source_key = copy_source(request)
+    meta, files = service.store.open(source_bucket, source_key)
+    try:
+        readable(meta)
+        precondition(meta, request, "x-oss-copy-source-", "PreconditionFailed")
+        span = byte_range(request.header("x-oss-copy-source-range"), meta.size, standard=False)
+        start, end = span if span is not None else (0, meta.size - 1)
+        blob = blobs.write(service.store.tmp, read_range(files, slices(meta, start, end)), MAX_OBJECT_SIZE)
+    finally:
+        for handle in files:
+            handle.close()
+    part = service.store.uploads.put_part(upload, number, blob)
+    # The ETag travels in the body and, as oss2 reads it, in the header too.
+    headers = {"ETag": etag(part.etag), "x-oss-hash-crc64ecma": str(part.crc64)}
+    return Reply(headers=headers).xml(xml.render("CopyPartResult", [
+        ("LastModified", iso8601(part.last_modified)), ("ETag", etag(part.etag))]))
 
 
 def list_parts(service: OssService, request: OssRequest) -> Reply:
@@ -102,7 +140,8 @@ def complete(service: OssService, request: OssRequest) -> Reply:
     meta = service.store.complete(upload, chosen, forbid_overwrite(request))
     url = encoding(request)
     children: list = [("EncodingType", "url")] if url else []
-    children += [("Location", f"http://{request.header('Host')}/{upload.bucket}/{encode(upload.key, True)}"),
+    path = encode(upload.key, True) if request.style != PATH else f"{upload.bucket}/{encode(upload.key, True)}"
+    children += [("Location", f"http://{request.header('Host')}/{path}"),
                  ("Bucket", upload.bucket), ("Key", encode(upload.key, url)), ("ETag", etag(meta.etag))]
     return Reply(headers=written(meta)).xml(xml.render("CompleteMultipartUploadResult", children))
 
@@ -137,7 +176,7 @@ def list_uploads(service: OssService, request: OssRequest) -> Reply:
                  ("Delimiter", encode(delimiter, url)), ("Prefix", encode(prefix, url)),
                  ("MaxUploads", limit), ("IsTruncated", page.truncated)]
     children += [("Upload", [("Key", encode(u.key, url)), ("UploadId", u.upload_id),
-                             ("Initiated", iso8601(u.initiated)), ("StorageClass", "Standard")])
+                             ("Initiated", iso8601(u.initiated)), ("StorageClass", u.attributes.storage_class)])
                  for _, u in page.items]
     children += [("CommonPrefixes", [("Prefix", encode(p, url))]) for p in page.prefixes]
     return Reply().xml(xml.render("ListMultipartUploadsResult", children))

@@ -1,17 +1,30 @@
-"""Object operations: put, get (ranges, conditions), head, meta, delete, copy, append."""
+"""Object operations: put, get (ranges, conditions), head, meta, delete, copy, append, ACL, tags."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
+import os
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote
 
-from localcloud.oss import blobs, xml
+from localcloud.oss import blobs, tagging, xml
 from localcloud.oss.errors import OssError, invalid_argument
-from localcloud.oss.models import ObjectMeta
-from localcloud.oss.protocol import attributes, etag, forbid_overwrite, http_date, iso8601, object_headers, object_key
+from localcloud.oss.models import ARCHIVED, Attributes, ObjectMeta
+from localcloud.oss.protocol import (
+    OWNER,
+    attributes,
+    etag,
+    forbid_overwrite,
+    http_date,
+    iso8601,
+    object_acl,
+    object_headers,
+    object_key,
+)
 from localcloud.oss.request import OssRequest, Reply
 from localcloud.oss.store import MAX_OBJECT_SIZE
 
@@ -54,14 +67,21 @@ def put_object(service: OssService, request: OssRequest) -> Reply:
     key = object_key(request)
     bucket = request.bucket or ""
     forbid = forbid_overwrite(request)
-    service.store.bucket(bucket)
+    wanted = attributes(request, service.store.bucket(bucket).storage_class)
     if forbid and service.store.exists(bucket, key):  # fail before taking the body in
         raise OssError("FileAlreadyExists", Key=key)
-    meta = service.store.put(bucket, key, receive(service, request), attributes(request), forbid)
+    meta = service.store.put(bucket, key, receive(service, request), wanted, forbid)
     return Reply(headers=written(meta))
 
 
-def _precondition(meta: ObjectMeta, request: OssRequest, prefix: str, unchanged_code: str) -> None:
+def readable(meta: ObjectMeta) -> ObjectMeta:
+    """``meta``, if its bytes may be read: archived classes need a restore first."""
+    if meta.attributes.storage_class in ARCHIVED:
+        raise OssError("InvalidObjectState", Key=meta.key)
+    return meta
+
+
+def precondition(meta: ObjectMeta, request: OssRequest, prefix: str, unchanged_code: str) -> None:
     """Check If-Match / If-None-Match / If-(Un)Modified-Since (``prefix`` names the copy-source
     variants); a failed "none-match"/"modified-since" is ``unchanged_code`` (NotModified on GET)."""
     def date(name: str) -> float | None:
@@ -82,7 +102,7 @@ def _precondition(meta: ObjectMeta, request: OssRequest, prefix: str, unchanged_
         raise OssError(unchanged_code)
 
 
-def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
+def byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None:
     """The inclusive byte range to answer, or None for the whole object. Out-of-range requests
     get the whole object, or with ``x-oss-range-behavior: standard`` a clamped range / 416."""
     match = _RANGE.match(header.split(",", maxsplit=1)[0].strip()) if header else None
@@ -108,23 +128,24 @@ def _byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | Non
     return start, end
 
 
-def _slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
+def slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
     """(segment index, offset, count) covering bytes ``start``..``end`` of the object."""
-    slices, base = [], 0
+    out, base = [], 0
     for index, segment in enumerate(meta.segments):
         lo, hi = max(start, base), min(end + 1, base + segment.size)
         if lo < hi:
-            slices.append((index, lo - base, hi - lo))
+            out.append((index, lo - base, hi - lo))
         base += segment.size
-    return slices
+    return out
 
 
 def get_object(service: OssService, request: OssRequest) -> Reply:
     meta, files = service.store.open(request.bucket or "", object_key(request))
     try:
-        _precondition(meta, request, "", "NotModified")
-        span = _byte_range(request.header("Range"), meta.size,
-                           request.header("x-oss-range-behavior").lower() == "standard")
+        readable(meta)
+        precondition(meta, request, "", "NotModified")
+        span = byte_range(request.header("Range"), meta.size,
+                          request.header("x-oss-range-behavior").lower() == "standard")
     except OssError:
         for handle in files:
             handle.close()
@@ -134,16 +155,16 @@ def get_object(service: OssService, request: OssRequest) -> Reply:
         if parameter in request.query:
             headers[header] = request.query[parameter]
     if span is None:
-        return Reply(headers=headers, files=files, ranges=_slices(meta, 0, meta.size - 1))
+        return Reply(headers=headers, files=files, ranges=slices(meta, 0, meta.size - 1))
     start, end = span
     del headers["x-oss-hash-crc64ecma"]  # a range's CRC is not the object's; clients would compare
     headers["Content-Range"] = f"bytes {start}-{end}/{meta.size}"
-    return Reply(206, headers, files=files, ranges=_slices(meta, start, end))
+    return Reply(206, headers, files=files, ranges=slices(meta, start, end))
 
 
 def head_object(service: OssService, request: OssRequest) -> Reply:
     meta = service.store.get(request.bucket or "", object_key(request))
-    _precondition(meta, request, "", "NotModified")
+    precondition(meta, request, "", "NotModified")
     return Reply(headers=object_headers(meta), length=meta.size)
 
 
@@ -158,22 +179,53 @@ def delete_object(service: OssService, request: OssRequest) -> Reply:
     return Reply(204)
 
 
-def copy_object(service: OssService, request: OssRequest) -> Reply:
-    key = object_key(request)
+def copy_source(request: OssRequest) -> tuple[str, str]:
+    """Bucket and key of ``x-oss-copy-source`` (``/bucket/key``, URL-encoded)."""
     raw = request.header("x-oss-copy-source").split("?", 1)[0]
     source_bucket, _, source_key = unquote(raw).lstrip("/").partition("/")
     if not source_bucket or not source_key:
         raise invalid_argument("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
                                "x-oss-copy-source", raw)
-    directive = request.header("x-oss-metadata-directive", "COPY").upper()
-    if directive not in ("COPY", "REPLACE"):
-        raise invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", directive)
-    _precondition(service.store.get(source_bucket, source_key), request, "x-oss-copy-source-", "PreconditionFailed")
-    meta = service.store.copy(source_bucket, source_key, request.bucket or "", key,
-                              attributes(request) if directive == "REPLACE" else None, forbid_overwrite(request))
+    return source_bucket, source_key
+
+
+def _directive(request: OssRequest, header: str) -> str:
+    value = request.header(header, "COPY").upper()
+    if value not in ("COPY", "REPLACE"):
+        raise invalid_argument("Invalid directive.", header, value)
+    return value
+
+
+def copy_object(service: OssService, request: OssRequest) -> Reply:
+    key, bucket = object_key(request), request.bucket or ""
+    source_bucket, source_key = copy_source(request)
+    metadata, tags = _directive(request, "x-oss-metadata-directive"), _directive(request, "x-oss-tagging-directive")
+    given = attributes(request, service.store.bucket(bucket).storage_class)
+    precondition(readable(service.store.get(source_bucket, source_key)), request, "x-oss-copy-source-",
+                 "PreconditionFailed")
+
+    def derive(source: Attributes) -> Attributes:
+        # Class and ACL are the copy's own; meta and tags come from the source unless replaced.
+        return dataclasses.replace(source if metadata == "COPY" else given, storage_class=given.storage_class,
+                                   acl=given.acl, tags=source.tags if tags == "COPY" else given.tags)
+
+    meta = service.store.copy(source_bucket, source_key, bucket, key, derive, forbid_overwrite(request))
     reply = Reply(headers={"x-oss-hash-crc64ecma": str(meta.crc64)})
     return reply.xml(xml.render("CopyObjectResult", [
         ("ETag", etag(meta.etag)), ("LastModified", iso8601(meta.last_modified))]))
+
+
+def read_range(files: list[BinaryIO], ranges: list[tuple[int, int, int]]) -> Iterator[bytes]:
+    """The bytes of ``ranges`` (as :func:`slices` gives them) of an object's segment files."""
+    for index, offset, count in ranges:
+        fd = files[index].fileno()
+        while count:
+            chunk = os.pread(fd, min(count, blobs.COPY_CHUNK), offset)
+            if not chunk:
+                raise OSError("segment file shorter than its record")
+            offset += len(chunk)
+            count -= len(chunk)
+            yield chunk
 
 
 def append_object(service: OssService, request: OssRequest) -> Reply:
@@ -183,7 +235,39 @@ def append_object(service: OssService, request: OssRequest) -> Reply:
         raise invalid_argument("Position is not valid.", "position", raw)
     if request.body.length is None and "chunked" not in request.header("Transfer-Encoding").lower():
         raise OssError("MissingContentLength")
-    meta = service.store.append(request.bucket or "", key, int(raw), request.body.chunks(), attributes(request))
+    bucket = request.bucket or ""
+    wanted = attributes(request, service.store.bucket(bucket).storage_class)
+    meta = service.store.append(bucket, key, int(raw), request.body.chunks(), wanted)
     headers = written(meta)
     headers["x-oss-next-append-position"] = str(meta.size)
     return Reply(headers=headers)
+
+
+def get_object_acl(service: OssService, request: OssRequest) -> Reply:
+    meta = service.store.get(request.bucket or "", object_key(request))
+    return Reply().xml(xml.render("AccessControlPolicy", [
+        ("Owner", OWNER), ("AccessControlList", [("Grant", meta.attributes.acl)])]))
+
+
+def put_object_acl(service: OssService, request: OssRequest) -> Reply:
+    acl = object_acl(request, default="")
+    if not acl:
+        raise invalid_argument("no such object access control exists", "x-oss-object-acl", "")
+    service.store.update(request.bucket or "", object_key(request), acl=acl)
+    return Reply()
+
+
+def get_object_tagging(service: OssService, request: OssRequest) -> Reply:
+    meta = service.store.get(request.bucket or "", object_key(request))
+    return Reply().xml(tagging.to_xml(meta.attributes.tags))
+
+
+def put_object_tagging(service: OssService, request: OssRequest) -> Reply:
+    tags = tagging.from_xml(request.body.read())
+    service.store.update(request.bucket or "", object_key(request), tags=tags)
+    return Reply()
+
+
+def delete_object_tagging(service: OssService, request: OssRequest) -> Reply:
+    service.store.update(request.bucket or "", object_key(request), tags={})
+    return Reply(204)

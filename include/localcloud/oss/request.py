@@ -89,6 +89,7 @@ class OssRequest:
     headers: email.message.Message
     body: Body
     request_id: str
+    style: str = "path"  # how the bucket was named: localcloud.oss.addressing.PATH, VIRTUAL_HOST or CNAME
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name, default)

@@ -17,10 +17,14 @@ SERVICE, BUCKET, OBJECT = "service", "bucket", "object"
 # Sub-resources that select an operation: a request naming any other one (``?tagging``, ``?cors``,
 # ...) is answered NotImplemented instead of being mistaken for a plain GET or PUT.
 SELECTORS = frozenset({"acl", "append", "bucketInfo", "delete", "list-type", "location", "objectMeta",
-                       "partNumber", "stat", "uploadId", "uploads"})
-UNSUPPORTED = frozenset({"cors", "encryption", "inventory", "lifecycle", "logging", "policy", "referer",
-                         "replication", "restore", "symlink", "tagging", "versioning", "versions", "website",
-                         "worm", "x-oss-process"})
+                       "partNumber", "stat", "tagging", "uploadId", "uploads"})
+UNSUPPORTED = frozenset({"callback", "cname", "cors", "encryption", "inventory", "lifecycle", "logging", "policy",
+                         "referer", "replication", "restore", "symlink", "versioning", "versions", "website", "worm",
+                         "x-oss-process"})
+# Request headers asking for what this server does not do; ignoring them would answer a success
+# that is not what OSS does (no callback made, an object reported unencrypted).
+UNSUPPORTED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption",
+                       "x-oss-server-side-encryption-key-id")
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,19 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", BUCKET, "ListObjects", bucket_api.list_objects),
     Route("POST", BUCKET, "DeleteMultipleObjects", bucket_api.delete_multiple_objects, ("delete",)),
     Route("POST", OBJECT, "InitiateMultipartUpload", multipart_api.initiate, ("uploads",)),
+    Route("PUT", OBJECT, "UploadPartCopy", multipart_api.upload_part_copy, ("uploadId", "partNumber"),
+          header="x-oss-copy-source"),
     Route("PUT", OBJECT, "UploadPart", multipart_api.upload_part, ("uploadId", "partNumber")),
     Route("GET", OBJECT, "ListParts", multipart_api.list_parts, ("uploadId",)),
     Route("POST", OBJECT, "CompleteMultipartUpload", multipart_api.complete, ("uploadId",)),
     Route("DELETE", OBJECT, "AbortMultipartUpload", multipart_api.abort, ("uploadId",)),
     Route("POST", OBJECT, "AppendObject", object_api.append_object, ("append",)),
     Route("HEAD", OBJECT, "GetObjectMeta", object_api.get_object_meta, ("objectMeta",)),
-    Route("GET", OBJECT, "GetObjectAcl", bucket_api.get_acl, ("acl",)),
+    Route("GET", OBJECT, "GetObjectAcl", object_api.get_object_acl, ("acl",)),
+    Route("PUT", OBJECT, "PutObjectAcl", object_api.put_object_acl, ("acl",)),
+    Route("GET", OBJECT, "GetObjectTagging", object_api.get_object_tagging, ("tagging",)),
+    Route("PUT", OBJECT, "PutObjectTagging", object_api.put_object_tagging, ("tagging",)),
+    Route("DELETE", OBJECT, "DeleteObjectTagging", object_api.delete_object_tagging, ("tagging",)),
     Route("PUT", OBJECT, "CopyObject", object_api.copy_object, header="x-oss-copy-source"),
     Route("PUT", OBJECT, "PutObject", object_api.put_object),
     Route("GET", OBJECT, "GetObject", object_api.get_object),
@@ -70,13 +80,20 @@ def level(request: OssRequest) -> str:
 def resolve(request: OssRequest) -> Route:
     """The route serving ``request``: the selecting sub-resources present must be exactly the
     route's (``GET ?append`` is no GetObject)."""
+    for header in UNSUPPORTED_HEADERS:
+        if request.header(header):
+            raise OssError("NotImplemented", f"The header {header} is not supported by localcloud.")
     present = SELECTORS & request.query.keys()
-    if not UNSUPPORTED & request.query.keys():
+    unsupported = sorted(UNSUPPORTED & request.query.keys())
+    if not unsupported:
         where = level(request)
         for route in ROUTES:
             if (route.method == request.method and route.level == where and present == set(route.params)
                     and (route.header is None or request.header(route.header))):
                 return route
-    if present or UNSUPPORTED & request.query.keys():
-        raise OssError("NotImplemented")
+    if present or unsupported:
+        names = "&".join(unsupported or sorted(present))
+        raise OssError("NotImplemented", f"{request.method} ?{names} on this resource is not supported by localcloud.")
+    if (request.method, level(request)) == ("POST", BUCKET):
+        raise OssError("NotImplemented", "PostObject (form upload) is not supported by localcloud.")
     raise OssError("MethodNotAllowed")

@@ -16,13 +16,14 @@ restarted server sees the old state or the new one, never a mixture; files no re
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import os
 import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -170,8 +171,9 @@ class Store:
         return meta
 
     def copy(self, source_bucket: str, source_key: str, bucket: str, key: str,
-             attributes: Attributes | None, forbid_overwrite: bool) -> ObjectMeta:
-        """Copy an object by linking its immutable segments; ``attributes`` None keeps the source's."""
+             derive: Callable[[Attributes], Attributes], forbid_overwrite: bool) -> ObjectMeta:
+        """Copy an object by linking its immutable segments; ``derive`` makes the copy's
+        attributes from the source's (read under the same lock as the segments)."""
         with self._lock:
             source = self.get(source_bucket, source_key)
             self._check_writable(bucket, key, forbid_overwrite)
@@ -180,7 +182,7 @@ class Store:
                         for s in source.segments]
             meta = ObjectMeta(key, source.size, source.etag, source.crc64, time.time(),
                               MULTIPART if source.object_type == MULTIPART else NORMAL,
-                              attributes or source.attributes, segments, source.content_md5)
+                              derive(source.attributes), segments, source.content_md5)
             self._commit(bucket, meta)
             return meta
 
@@ -240,6 +242,14 @@ class Store:
             self.uploads.remove(upload.upload_id)
             return meta
 
+    def update(self, bucket: str, key: str, **changes) -> ObjectMeta:
+        """Change attributes (``tags``, ``acl``) of an object, its bytes and dates untouched."""
+        with self._lock:
+            current = self.get(bucket, key)
+            meta = dataclasses.replace(current, attributes=dataclasses.replace(current.attributes, **changes))
+            self._commit(bucket, meta, same_data=True)
+            return meta
+
     def delete(self, bucket: str, key: str) -> None:
         """Delete an object; deleting a missing key succeeds, as on OSS."""
         with self._lock:
@@ -271,14 +281,15 @@ class Store:
         (os.replace if move else os.link)(path, folder / segment.file)
         return segment
 
-    def _commit(self, bucket: str, meta: ObjectMeta) -> None:
-        """Publish ``meta`` (the record replace is the commit), then drop the old version's files."""
+    def _commit(self, bucket: str, meta: ObjectMeta, same_data: bool = False) -> None:
+        """Publish ``meta`` (the record replace is the commit), then drop the old version's files
+        (unless ``same_data``: the new record keeps them)."""
         folder, stem = self._place(bucket, meta.key)
         blobs.write_json(self.tmp, folder / f"{stem}.json", meta.to_json())
         previous = self._objects[bucket].get(meta.key)
         self._objects[bucket][meta.key] = meta
         if previous is None:
             self._sorted_keys.pop(bucket, None)
-        else:
+        elif not same_data:
             for segment in previous.segments:
                 (folder / segment.file).unlink(missing_ok=True)

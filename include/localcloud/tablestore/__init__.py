@@ -19,8 +19,9 @@ Admin routes (plain JSON on ``/_localcloud/``, no signature; helpers in
 ``GET tablestore/shards`` ``{"table": T}``
     T's stream shards: id, parent_id, closed, and the positions of the retained records.
 
-Data (tables, rows with their versions, stream records and shards) lives in memory and in an
-append-only journal under the data dir, replayed at start (:mod:`localcloud.tablestore.journal`).
+Data (tables, rows with their versions, stream shards) lives in memory and in an append-only
+journal under the data dir, replayed at start (:mod:`localcloud.tablestore.journal`); the stream
+records' bytes live in a file per stream beside it, rebuilt by the replay.
 """
 
 from __future__ import annotations

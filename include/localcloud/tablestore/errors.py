@@ -9,6 +9,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "OTSNotEnoughCapacityUnit": 403,
     "OTSQuotaExhausted": 403,
     "OTSParameterInvalid": 400,
+    "OTSInvalidPK": 400,
     "OTSObjectNotExist": 404,
     "OTSTableNotReady": 404,
     "OTSTrimmedDataAccess": 404,
@@ -56,6 +57,11 @@ def unsupported(what: str) -> OTSError:
     """A field or API the real service has and this local server does not: said plainly, never
     answered wrongly."""
     return OTSError("OTSParameterInvalid", f"{what} is not supported by localcloud")
+
+
+def invalid_pk(what: str, given, expected) -> OTSError:
+    """A primary key that does not fit the table's schema, in the service's words."""
+    return OTSError("OTSInvalidPK", f"Validate PK {what} fail. Input: {given}, Meta: {expected}.")
 
 
 def table_not_exist(name: str) -> OTSError:

@@ -1,7 +1,7 @@
 """The Tablestore API: one function per operation, protobuf in and out, the logic in the service.
 
-Table, split and stream messages come from our own ``ots_api.proto`` (the current shapes); row
-messages from the SDK's bundled ``table_store_pb2`` (the same wire as the service).
+Table, split and stream messages come from the server's own ``messages.proto`` (the current
+shapes); row messages from the SDK's bundled ``table_store_pb2`` (the same wire as the service).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Callable
 import tablestore.protobuf.table_store_pb2 as sdk
 from google.protobuf.message import DecodeError, Message
 
+from localcloud.tablestore import messages_pb2 as api
 from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import UNSUPPORTED_FILTERS, OTSError, invalid, unsupported
 from localcloud.tablestore.service import RowWrite, TablestoreService
 from localcloud.tablestore.table import MAX_COLUMNS_TO_GET, Options, ReadSpec, check_name
-from tablestore_channels.ots_client import ots_api_pb2 as api
 
 MAX_BATCH_WRITE_ROWS = 200
 MAX_BATCH_WRITE_BYTES = 4 * 1024 * 1024
@@ -183,7 +183,8 @@ def list_table(service: TablestoreService, body: bytes) -> Message:
 
 def describe_table(service: TablestoreService, body: bytes) -> Message:
     table, stream = service.describe(_parse(api.DescribeTableRequest, body).table_name)
-    response = api.DescribeTableResponse(creation_time=table.created_us)
+    # Tables are usable as soon as CreateTable answers: always ACTIVE.
+    response = api.DescribeTableResponse(creation_time=table.created_us, table_status=api.ACTIVE)
     response.table_meta.table_name = table.name
     for name, kind in table.schema:
         response.table_meta.primary_key.add(name=name, type=_PK_TYPE_ENUMS[kind])
@@ -258,8 +259,19 @@ def get_row(service: TablestoreService, body: bytes) -> Message:
 
 
 # --- batches ------------------------------------------------------------------------------
+def _no_duplicate_tables(tables) -> None:
+    seen: set[str] = set()
+    for table_request in tables:
+        if table_request.table_name in seen:
+            raise invalid(f"Duplicated table name: {table_request.table_name}.")
+        seen.add(table_request.table_name)
+
+
 def batch_get_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.BatchGetRowRequest, body)
+    _no_duplicate_tables(request.tables)
+    if not any(t.primary_key for t in request.tables):
+        raise invalid("No row specified in the request of BatchGetRow.")
     if sum(len(t.primary_key) for t in request.tables) > MAX_BATCH_GET_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_GET_ROWS}.")
     response = sdk.BatchGetRowResponse()
@@ -286,6 +298,12 @@ def batch_write_row(service: TablestoreService, body: bytes) -> Message:
         raise invalid(f"The total data size of BatchWriteRow exceeds {MAX_BATCH_WRITE_BYTES} bytes.")
     request = _parse(sdk.BatchWriteRowRequest, body)
     _no_transaction(request)
+    _no_duplicate_tables(request.tables)
+    if not any(t.rows for t in request.tables):
+        raise invalid("No row is specified in BatchWriteRow.")
+    for table_request in request.tables:
+        if not table_request.rows:
+            raise invalid(f"No operation is specified for table: {table_request.table_name}.")
     if sum(len(t.rows) for t in request.tables) > MAX_BATCH_WRITE_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_WRITE_ROWS}.")
     writes, shapes = [], []

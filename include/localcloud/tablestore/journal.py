@@ -26,14 +26,14 @@ class Journal:
         """Yield the stored entries in order, then open the journal for appending."""
         good = 0
         if self.path.exists():
-            data = self.path.read_bytes()
-            while good + _FRAME.size <= len(data):
-                size, checksum = _FRAME.unpack_from(data, good)
-                body = data[good + _FRAME.size:good + _FRAME.size + size]
-                if len(body) != size or zlib.crc32(body) != checksum:
-                    break
-                yield pickle.loads(body)
-                good += _FRAME.size + size
+            with open(self.path, "rb") as stored:  # frame by frame: a big journal is never in memory whole
+                while len(head := stored.read(_FRAME.size)) == _FRAME.size:
+                    size, checksum = _FRAME.unpack(head)
+                    body = stored.read(size)
+                    if len(body) != size or zlib.crc32(body) != checksum:
+                        break
+                    yield pickle.loads(body)
+                    good += _FRAME.size + size
         self._file = open(self.path, "ab")
         self._file.truncate(good)
 

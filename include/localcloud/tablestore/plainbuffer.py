@@ -25,38 +25,37 @@ import crcmod
 
 from localcloud.tablestore.errors import invalid
 
-# The wire constants are the client's (the production decoder); the server adds what only it needs.
-from tablestore_channels.ots_client.plainbuffer import (
-    HEADER,
-    TAG_CELL,
-    TAG_CELL_CHECKSUM,
-    TAG_CELL_NAME,
-    TAG_CELL_TIMESTAMP,
-    TAG_CELL_TYPE,
-    TAG_CELL_VALUE,
-    TAG_DELETE_ROW_MARKER,
-    TAG_EXTENSION,
-    TAG_ROW_CHECKSUM,
-    TAG_ROW_DATA,
-    TAG_ROW_PK,
-    TAG_SEQ_INFO,
-    TAG_SEQ_INFO_EPOCH,
-    TAG_SEQ_INFO_ROW_INDEX,
-    TAG_SEQ_INFO_TS,
-    VT_BLOB,
-    VT_BOOLEAN,
-    VT_DOUBLE,
-    VT_INF_MAX,
-    VT_INF_MIN,
-    VT_INTEGER,
-    VT_STRING,
-)
+# The wire constants, as the Java and Go SDKs' PlainBuffer readers define them.
+HEADER = 0x75
+TAG_ROW_PK = 0x01
+TAG_ROW_DATA = 0x02
+TAG_CELL = 0x03
+TAG_CELL_NAME = 0x04
+TAG_CELL_VALUE = 0x05
+TAG_CELL_TYPE = 0x06
+TAG_CELL_TIMESTAMP = 0x07
+TAG_DELETE_ROW_MARKER = 0x08
+TAG_ROW_CHECKSUM = 0x09
+TAG_CELL_CHECKSUM = 0x0A
+TAG_EXTENSION = 0x0B
+TAG_SEQ_INFO = 0x0C
+TAG_SEQ_INFO_EPOCH = 0x0D
+TAG_SEQ_INFO_TS = 0x0E
+TAG_SEQ_INFO_ROW_INDEX = 0x0F
+
+VT_INTEGER = 0x00
+VT_DOUBLE = 0x01
+VT_BOOLEAN = 0x02
+VT_STRING = 0x03
+VT_BLOB = 0x07
+VT_INF_MIN = 0x09
+VT_INF_MAX = 0x0A
+VT_AUTO_INCREMENT = 0x0B
 
 crc8 = crcmod.mkCrcFun(0x107, initCrc=0, rev=False, xorOut=0)
 
 
 HEADER_BYTES = struct.pack("<I", HEADER)
-VT_AUTO_INCREMENT = 0x0B
 
 # Cell op types. PUT has no op byte on the wire.
 PUT = 0
@@ -342,6 +341,10 @@ def _rows(buf: bytes) -> list[PlainRow]:
         raise _Malformed("bad header")
     rows, pos = [], 4
     while pos < len(buf):
+        # The Node.js SDK sizes a buffer from an estimate and sends the unused tail as zero
+        # bytes; the service reads tag 0 as the end of the input, as the Java SDK's reader does.
+        if buf[pos] == 0 and not buf[pos:].strip(b"\x00"):
+            break
         row, pos = _read_row(buf, pos)
         rows.append(row)
     return rows

@@ -7,6 +7,7 @@ functions. One lock serialises all access.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
@@ -47,6 +48,9 @@ class TablestoreService:
         self._shard_counts: dict[str | None, int] = {None: DEFAULT_SHARD_COUNT}
         self._last_us = 0
         self._lock = threading.RLock()
+        # Stream records are rebuilt from the journal, like the rest of the state.
+        self._streams_dir = Path(data_dir) / "streams"
+        shutil.rmtree(self._streams_dir, ignore_errors=True)
         self._journal = Journal(Path(data_dir) / "journal.bin")
         for entry in self._journal.replay():
             self._apply(entry)
@@ -67,6 +71,8 @@ class TablestoreService:
     def close(self) -> None:
         with self._lock:
             self._journal.close()
+            for stream in self.streams.values():
+                stream.close()
 
     # --- tables ---------------------------------------------------------------------------
     def table(self, name: str) -> Table:
@@ -92,7 +98,7 @@ class TablestoreService:
     def _apply_create_table(self, name, schema, defined, options, read_cu, write_cu, created, stream) -> None:
         table = Table(name, [tuple(c) for c in schema], Options(**options), [tuple(c) for c in defined],
                       read_cu, write_cu, created)
-        new_stream = None if stream is None else Stream(stream[0], name, *stream[1:])
+        new_stream = None if stream is None else Stream(stream[0], name, *stream[1:], self._streams_dir)
         self.tables[name] = table
         if new_stream is not None:
             self.streams[name] = new_stream
@@ -105,7 +111,9 @@ class TablestoreService:
 
     def _apply_delete_table(self, name: str) -> None:
         del self.tables[name]
-        self.streams.pop(name, None)
+        stream = self.streams.pop(name, None)
+        if stream is not None:
+            stream.discard()
 
     def list_tables(self) -> list[str]:
         with self._lock:
@@ -148,10 +156,10 @@ class TablestoreService:
             return
         if stream_change[0] == "enable":
             stream_id, enabled_us, hours, count = stream_change[1]
-            self.streams[name] = Stream(stream_id, name, enabled_us, hours, count)
+            self.streams[name] = Stream(stream_id, name, enabled_us, hours, count, self._streams_dir)
             self._last_us = max(self._last_us, enabled_us)
         else:
-            del self.streams[name]
+            self.streams.pop(name).discard()
 
     # --- rows -----------------------------------------------------------------------------
     def write(self, writes: list[RowWrite]) -> list[tuple | OTSError]:
@@ -188,13 +196,14 @@ class TablestoreService:
             return outcomes
 
     def _apply_write(self, commit_us: int, items: list) -> None:
+        streamed: dict[str, list] = {}
         for row_index, (table_name, kind, pk, cells) in enumerate(items):
-            table = self.tables[table_name]
             mutation = Mutation(kind, tuple(pk), [pb.Cell(*cell) for cell in cells])
-            table.apply(mutation)
-            stream = self.streams.get(table_name)
-            if stream is not None:
-                stream.append(mutation, table.pk_names, commit_us, row_index)
+            self.tables[table_name].apply(mutation)
+            if table_name in self.streams:
+                streamed.setdefault(table_name, []).append((mutation, row_index))
+        for table_name, mutations in streamed.items():
+            self.streams[table_name].append(commit_us, mutations, self.tables[table_name].pk_names)
         self._last_us = max(self._last_us, commit_us)
 
     def get_rows(self, table_name: str, keys: list[list[tuple[str, object]]],
@@ -206,11 +215,12 @@ class TablestoreService:
             results: list[bytes | OTSError | None] = []
             for pairs in keys:
                 try:
-                    row = table.get(encode_key(table.primary_key(pairs)), now_ms)
+                    key = encode_key(table.primary_key(pairs))
                 except OTSError as error:
                     results.append(error)
                     continue
-                results.append(None if row is None else table.read(row, spec, now_ms))
+                row = table.get(key, now_ms)
+                results.append(None if row is None else table.read(key, row, spec, now_ms))
             return results
 
     def get_range(self, table_name: str, start: list, end: list, forward: bool, limit: int | None,

@@ -9,6 +9,10 @@ DELETE_ONE_VERSION with its timestamp, DELETE_ALL_VERSION bare) and the sequence
 (epoch 0, commit time in µs, row index within the commit). Records of a shard are ordered by
 (commit time, row index).
 
+The records' bytes go to one append-only file per stream (under the service's data dir), so
+they cost the process no memory; a shard keeps only their place in it, commit time and action
+(21 bytes a record). The file is derived data: the service rebuilds it from the journal at start.
+
 A shard iterator is an opaque string naming (stream, shard, position); positions count records
 since the shard opened, so trimming the oldest records leaves later positions valid and makes
 earlier ones answer OTSTrimmedDataAccess.
@@ -19,8 +23,11 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import os
 import zlib
+from array import array
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import OTSError, invalid
@@ -32,7 +39,7 @@ HASH_SPACE = 1 << 32
 HOUR_US = 3600 * 1_000_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     commit_us: int
     action: int
@@ -41,24 +48,30 @@ class Record:
 
 @dataclass
 class Shard:
+    """A shard and the index of its retained records (their bytes are in the stream's file)."""
+
     id: str
     low: int   # owns hashes in [low, high)
     high: int
     parent_id: str | None = None
     parent_sibling_id: str | None = None
     closed: bool = False
-    first: int = 0  # position of records[0]
-    records: list[Record] = field(default_factory=list)
+    first: int = 0  # position of the oldest retained record
+    commits: array = field(default_factory=lambda: array("q"))   # commit time (µs) per record
+    offsets: array = field(default_factory=lambda: array("q"))   # where each record starts in the file
+    sizes: array = field(default_factory=lambda: array("I"))
+    actions: bytearray = field(default_factory=bytearray)
 
     @property
     def end(self) -> int:
-        return self.first + len(self.records)
+        return self.first + len(self.commits)
 
     def drop_before(self, cutoff_us: int) -> None:
         """Trim the records committed before ``cutoff_us``."""
-        count = bisect.bisect_left(self.records, cutoff_us, key=lambda r: r.commit_us)
+        count = bisect.bisect_left(self.commits, cutoff_us)
         if count:
-            del self.records[:count]
+            for column in (self.commits, self.offsets, self.sizes, self.actions):
+                del column[:count]
             self.first += count
 
 
@@ -70,7 +83,7 @@ class Stream:
     """One enabled stream of a table."""
 
     def __init__(self, stream_id: str, table: str, created_us: int, expiration_hours: int,
-                 shard_count: int) -> None:
+                 shard_count: int, directory: Path) -> None:
         if expiration_hours <= 0:
             raise invalid("The expiration time of a stream must be greater than 0 hours.")
         if shard_count < 1:
@@ -81,6 +94,18 @@ class Stream:
         self.expiration_hours = expiration_hours
         self.shards: dict[str, Shard] = {}
         self.reshape(shard_count)
+        directory.mkdir(parents=True, exist_ok=True)
+        self._path = directory / f"{stream_id}.records"
+        self._file = open(self._path, "w+b", buffering=0)
+        self._size = 0
+
+    def close(self) -> None:
+        self._file.close()
+
+    def discard(self) -> None:
+        """Close and delete the records' file (the stream is disabled or its table deleted)."""
+        self.close()
+        self._path.unlink(missing_ok=True)
 
     def reshape(self, shard_count: int) -> None:
         """Start over with ``shard_count`` equal shards (only while the stream is empty)."""
@@ -91,7 +116,7 @@ class Stream:
     @property
     def pristine(self) -> bool:
         """No record written and no split done yet."""
-        return all(not s.records and s.first == 0 and s.parent_id is None for s in self.shards.values())
+        return all(s.end == 0 and s.parent_id is None for s in self.shards.values())
 
     def _add_shard(self, low: int, high: int, parent: str | None = None) -> Shard:
         # Zero-padded creation number first: ids sort in creation order, parents before children.
@@ -113,11 +138,21 @@ class Stream:
         raise AssertionError("open shards always cover the hash space")
 
     # --- writing --------------------------------------------------------------------------
-    def append(self, mutation: Mutation, pk_names: list[str], commit_us: int, row_index: int) -> None:
-        row = pb.PlainRow(list(zip(pk_names, mutation.pk)), list(mutation.cells),
-                          sequence=pb.SequenceInfo(0, commit_us, row_index))
-        record = Record(commit_us, ACTIONS[mutation.kind], pb.encode_buffer([row]))
-        self.owner(mutation.pk[0]).records.append(record)
+    def append(self, commit_us: int, mutations: list[tuple[Mutation, int]], pk_names: list[str]) -> None:
+        """The records of one commit: each mutation with its row index within the commit."""
+        chunks = []
+        for mutation, row_index in mutations:
+            row = pb.PlainRow(list(zip(pk_names, mutation.pk)), list(mutation.cells),
+                              sequence=pb.SequenceInfo(0, commit_us, row_index))
+            data = pb.encode_buffer([row])
+            shard = self.owner(mutation.pk[0])
+            shard.commits.append(commit_us)
+            shard.offsets.append(self._size)
+            shard.sizes.append(len(data))
+            shard.actions.append(ACTIONS[mutation.kind])
+            chunks.append(data)
+            self._size += len(data)
+        self._file.write(b"".join(chunks))
 
     def split(self, shard_id: str) -> tuple[Shard, Shard]:
         """Close an open shard; two children take over its halves of the hash range."""
@@ -145,7 +180,7 @@ class Stream:
         shard = self.shard(shard_id)
         position = shard.first
         if timestamp_us is not None:
-            position += bisect.bisect_left(shard.records, timestamp_us, key=lambda r: r.commit_us)
+            position += bisect.bisect_left(shard.commits, timestamp_us)
         return self._iterator(shard, position)
 
     def _iterator(self, shard: Shard, position: int) -> str:
@@ -173,8 +208,29 @@ class Stream:
         if position > shard.end:
             raise invalid("Invalid shard iterator: position beyond the shard's end.")
         start = position - shard.first
-        batch = shard.records[start:start + limit]
+        batch = self._records(shard, start, min(start + limit, len(shard.commits)))
         after = position + len(batch)
         if shard.closed and after >= shard.end:
             return batch, None
         return batch, self._iterator(shard, after)
+
+    def _records(self, shard: Shard, start: int, stop: int) -> list[Record]:
+        """Records ``start``..``stop`` (indexes into the shard's retained ones), read with one
+        pread per run of records that lie back to back in the file."""
+        records: list[Record] = []
+        fd = self._file.fileno()
+        index = start
+        while index < stop:
+            run_end, offset = index + 1, shard.offsets[index]
+            end = offset + shard.sizes[index]
+            while run_end < stop and shard.offsets[run_end] == end:
+                end += shard.sizes[run_end]
+                run_end += 1
+            data = os.pread(fd, end - offset, offset)
+            cut = 0
+            for i in range(index, run_end):
+                size = shard.sizes[i]
+                records.append(Record(shard.commits[i], shard.actions[i], data[cut:cut + size]))
+                cut += size
+            index = run_end
+        return records

@@ -1,7 +1,8 @@
 """Tables and their rows: schema and options, versioned cells, TTL, reads, ranges, split points.
 
 Each row keeps its PlainBuffer encoding (all versions) and, ready to send, the encoding of only
-the newest version of each column, so a plain GetRange page is a concatenation of stored bytes.
+the newest version of each column, so a plain GetRange page is a concatenation of stored bytes;
+little else, so that a row costs about twice its encoding in memory.
 Rows are found by order-preserving keys (:mod:`localcloud.tablestore.keys`) kept in a sorted
 list; keys new since the last range read wait in a side list and are merged by one sort.
 """
@@ -14,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from localcloud.tablestore import plainbuffer as pb
-from localcloud.tablestore.errors import invalid, unsupported
-from localcloud.tablestore.keys import encode_key
+from localcloud.tablestore.errors import invalid, invalid_pk, unsupported
+from localcloud.tablestore.keys import decode_key, encode_key, first_key_value
 
 PK_TYPES = {"INTEGER": int, "STRING": str, "BINARY": bytes}
 _VT_NAMES = {int: "VT_INTEGER", str: "VT_STRING", bytes: "VT_BLOB", float: "VT_DOUBLE", bool: "VT_BOOLEAN"}
@@ -98,27 +99,21 @@ class Mutation:
 
 
 class Row:
-    """A stored row. ``encoded``: all versions; ``latest``: the newest version of each column
-    (the same object when every column has one version). Both lack the buffer header."""
+    """A stored row, kept small (the primary key is in its sort key, not here): ``encoded``, every
+    version; ``latest``, the newest version of each column (the same object when every column
+    has one version), both PlainBuffer without the buffer header; ``names``, its columns (one
+    frozenset shared by the table's rows with the same columns); the oldest and the newest of the
+    columns' newest timestamps, for TTL."""
 
-    __slots__ = ("encoded", "latest", "names", "newest", "oldest_latest", "pk")
+    __slots__ = ("encoded", "latest", "names", "newest", "oldest_latest")
 
-    def __init__(self, pk: tuple, pk_names: list[str], columns: dict[str, list[tuple[int, object]]]) -> None:
-        self.pk = pk
-        self.names = frozenset(columns)
-        pk_cells, pk_checksums = pb.encode_primary_key(zip(pk_names, pk))
-        every, newest_only, multi = [], [], False
-        for name in sorted(columns):
-            versions = columns[name]
-            cells = [pb.encode_cell(name, value, ts) for ts, value in versions]
-            every += cells
-            newest_only.append(cells[0])
-            multi = multi or len(versions) > 1
-        self.encoded = pb.encode_row(pk_cells, pk_checksums, every)
-        self.latest = pb.encode_row(pk_cells, pk_checksums, newest_only) if multi else self.encoded
-        latest_stamps = [versions[0][0] for versions in columns.values()]
-        self.oldest_latest = min(latest_stamps) if latest_stamps else None
-        self.newest = max(latest_stamps) if latest_stamps else None
+    def __init__(self, encoded: bytes, latest: bytes, names: frozenset[str], oldest_latest: int | None,
+                 newest: int | None) -> None:
+        self.encoded = encoded
+        self.latest = latest
+        self.names = names
+        self.oldest_latest = oldest_latest
+        self.newest = newest
 
     def columns(self) -> dict[str, list[tuple[int, object]]]:
         """Versions per column, newest first, columns in name order."""
@@ -153,27 +148,28 @@ class Table:
         self.read_cu = read_cu
         self.write_cu = write_cu
         self.created_us = created_us
+        self.pk_types = [PK_TYPES[kind] for _, kind in schema]
         self.rows: dict[bytes, Row] = {}
         self._keys: list[bytes] = []
         self._unsorted: list[bytes] = []
+        self._layouts: dict[frozenset[str], frozenset[str]] = {}
 
     # --- primary keys ---------------------------------------------------------------------
     def primary_key(self, pairs: list[tuple[str, object]], allow_inf: bool = False) -> tuple:
         """Check a primary key against the schema; return its values in schema order."""
         if len(pairs) != len(self.schema):
-            raise invalid(f"The number of primary key columns must be {len(self.schema)}, got {len(pairs)}.")
+            raise invalid_pk("size", len(pairs), len(self.schema))
         values = []
         for (name, value), (want_name, want_type) in zip(pairs, self.schema):
             if name != want_name:
-                raise invalid(f"The primary key column {want_name!r} is expected at this position, got {name!r}.")
+                raise invalid_pk("name", name, want_name)
             if value is pb.INF_MIN or value is pb.INF_MAX:
                 if not allow_inf:
                     raise invalid(f"The primary key column {name!r} can not be INF_MIN or INF_MAX here.")
             elif value is pb.AUTO_INCREMENT:
                 raise unsupported(f"AUTO_INCREMENT (column {name!r})")
             elif type(value) is not PK_TYPES[want_type]:
-                raise invalid(f"Validate PK type fail. Input: {_VT_NAMES.get(type(value), type(value).__name__)}, "
-                              f"Meta: {_VT_NAMES[PK_TYPES[want_type]]} (primary key column {name!r}).")
+                raise invalid_pk("type", _VT_NAMES.get(type(value), type(value).__name__), _VT_NAMES[PK_TYPES[want_type]])
             elif type(value) is not int and _value_size(value) > MAX_PK_VALUE_BYTES:
                 raise invalid(f"The length of primary key column {name!r} exceeds {MAX_PK_VALUE_BYTES} bytes.")
             values.append(value)
@@ -244,12 +240,32 @@ class Table:
             if old is not None:
                 self._remove(key)
             return
-        self.rows[key] = Row(mutation.pk, self.pk_names, columns)
+        self.rows[key] = self._row(mutation.pk, columns)
         if old is None:
             if not self._unsorted and (not self._keys or key > self._keys[-1]):
                 self._keys.append(key)
             else:
                 self._unsorted.append(key)
+
+    def _row(self, pk: tuple, columns: dict[str, list[tuple[int, object]]]) -> Row:
+        pk_cells, pk_checksums = pb.encode_primary_key(zip(self.pk_names, pk))
+        every, newest_only, multi = [], [], False
+        for name in sorted(columns):
+            versions = columns[name]
+            cells = [pb.encode_cell(name, value, ts) for ts, value in versions]
+            every += cells
+            newest_only.append(cells[0])
+            multi = multi or len(versions) > 1
+        encoded = pb.encode_row(pk_cells, pk_checksums, every)
+        latest = pb.encode_row(pk_cells, pk_checksums, newest_only) if multi else encoded
+        names = frozenset(columns)
+        names = self._layouts.setdefault(names, names)
+        stamps = [versions[0][0] for versions in columns.values()]
+        return Row(encoded, latest, names, min(stamps) if stamps else None, max(stamps) if stamps else None)
+
+    def pk_of(self, key: bytes) -> tuple:
+        """The primary key values of a stored row's sort key."""
+        return decode_key(key, self.pk_types)
 
     def _remove(self, key: bytes) -> None:
         del self.rows[key]
@@ -278,9 +294,9 @@ class Table:
             return None
         return row
 
-    def read(self, row: Row, spec: ReadSpec, now_ms: int) -> bytes | None:
-        """The row as a read with ``spec`` returns it (no header), or None when nothing of it
-        is to be returned."""
+    def read(self, key: bytes, row: Row, spec: ReadSpec, now_ms: int) -> bytes | None:
+        """The row at ``key`` as a read with ``spec`` returns it (no header), or None when
+        nothing of it is to be returned."""
         cutoff = self._cutoff(now_ms)
         if spec.takes_whole(row) and (cutoff is None or row.oldest_latest is None or row.oldest_latest >= cutoff):
             return row.latest
@@ -299,7 +315,7 @@ class Table:
             pk_asked = spec.columns is not None and not spec.columns.isdisjoint(self.pk_names)
             if not pk_asked and (stored or spec.columns is not None):
                 return None
-        pk_cells, pk_checksums = pb.encode_primary_key(zip(self.pk_names, row.pk))
+        pk_cells, pk_checksums = pb.encode_primary_key(zip(self.pk_names, self.pk_of(key)))
         return pb.encode_row(pk_cells, pk_checksums, cells)
 
     def get_range(self, start: tuple, end: tuple, forward: bool, limit: int | None,
@@ -321,19 +337,20 @@ class Table:
         fast = cutoff is None and spec.time_range is None and spec.max_versions == 1
         rows, out, size = self.rows, [], 0
         for position in positions:
-            row = rows[keys[position]]
+            key = keys[position]
+            row = rows[key]
             if len(out) >= max_rows:
-                return out, row.pk
+                return out, self.pk_of(key)
             if fast and spec.takes_whole(row):
                 data = row.latest
             else:
                 if cutoff is not None and row.newest is not None and row.newest < cutoff:
                     continue
-                data = self.read(row, spec, now_ms)
+                data = self.read(key, row, spec, now_ms)
                 if data is None:
                     continue
             if out and size + len(data) > PAGE_BYTES:
-                return out, row.pk
+                return out, self.pk_of(key)
             out.append(data)
             size += len(data)
         return out, None
@@ -347,7 +364,7 @@ class Table:
             row = self.get(key, now_ms)
             if row is None:
                 continue
-            value = row.pk[0]
+            value = first_key_value(key, self.pk_types[0])
             if first is None:
                 first = value
             elif size >= split_bytes and value != first and (not points or value != points[-1]):
