@@ -5,6 +5,12 @@ Object names are deterministic per (run, split, part) (see
 objects; the manifest, written last by :meth:`OSSWriter.commit`, lists what the run produced,
 with row counts, sizes and SHA-256 checksums. ``truncate`` removes the older objects under the
 prefix only after the manifest is written, so a failed run leaves the previous output readable.
+Dirty records go to a ``_dirty.jsonl`` object of their split, kept also when the run fails.
+
+Parquet column types are those the reader declares (:meth:`OSSWriter.prepare`'s
+``column_types``), else learned from the data; a value for a column that appears late (written
+as string only for want of a value) rolls the split to a new object with the wider schema, each
+object's schema recorded in the manifest.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from tablestore_channels.contract import Connections, DiscardingWriter, SplitSin
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
-from tablestore_channels.formats.parquet import ParquetRecordWriter
+from tablestore_channels.formats.parquet import KIND_OF_COLUMN_TYPE, ParquetRecordWriter, WiderSchema
 from tablestore_channels.retrying import Retry, oss_retriable
 from tablestore_channels.writers.oss_upload import StreamedObject
 
@@ -56,9 +62,10 @@ class OSSWriter(DiscardingWriter):
         return self.retry.call(f"ListObjects {prefix}", lambda: {
             o.key: o.size for o in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)})
 
-    def prepare(self, column_names: Sequence[str]) -> dict:
+    def prepare(self, column_names: Sequence[str], column_types: Sequence[str | None] | None = None) -> dict:
         """Fail before anything is written if the bucket is missing or, in ``nonConflict`` mode,
-        objects of another run are under the prefix. Returns the context the splits get (none)."""
+        objects of another run are under the prefix. Returns the context the splits get: the
+        declared column types (Parquet's schema)."""
         try:
             self.retry.call("GetBucketInfo", self.bucket.get_bucket_info)
         except oss2.exceptions.NoSuchBucket as error:
@@ -72,7 +79,7 @@ class OSSWriter(DiscardingWriter):
                     f"writeMode nonConflict: {len(others)} object(s) already exist under "
                     f"oss://{self.bucket.bucket_name}/{self.config.object}, e.g. {others[:3]}. Fix: choose another "
                     "'object' prefix, remove them, or use writeMode truncate or append.")
-        return {}
+        return {"column_types": list(column_types) if column_types else None}
 
     def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OSSSplitWriter:
         names = list(self.config.header) if self.config.header else list(column_names)
@@ -80,7 +87,8 @@ class OSSWriter(DiscardingWriter):
             raise ConfigError("writer.parameter.header",
                               f"has {len(self.config.header)} names but records have {len(column_names)} columns.",
                               "give one name per reader column.")
-        return OSSSplitWriter(self, split, names)
+        types = (context or {}).get("column_types") or [None] * len(names)
+        return OSSSplitWriter(self, split, names, [KIND_OF_COLUMN_TYPE.get(t) if t else None for t in types])
 
     def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict | None = None) -> dict:
         """Verify the split objects, write the manifest, then (truncate) remove older objects.
@@ -143,13 +151,19 @@ class OSSWriter(DiscardingWriter):
 
 
 class OSSSplitWriter(SplitSink):
-    """Writes the records of one split, rotating objects at ``maxFileSize``."""
+    """Writes the records of one split, rotating objects at ``maxFileSize`` (and,
+    in Parquet, when a late column needs a wider schema).
 
-    def __init__(self, job: OSSWriter, split: int, column_names: list[str]) -> None:
+    :param kinds: per column, the Parquet kind the source declares, or None (learned).
+    """
+
+    def __init__(self, job: OSSWriter, split: int, column_names: list[str],
+                 kinds: list[str | None] | None = None) -> None:
         self.job = job
         self.config = job.config
         self.split = split
         self.column_names = column_names
+        self.kinds = kinds
         # parts go up in the background while the next ones are encoded
         self.uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oss-upload")
         self._delimited = None
@@ -166,12 +180,12 @@ class OSSSplitWriter(SplitSink):
         self._dirty: StreamedObject | None = None
         self.dirty_count = 0
 
-    def _open_object(self) -> StreamedObject:
+    def _open_object(self, kinds: list[str | None] | None = None) -> StreamedObject:
         key = self.job.layout.data_key(self.split, len(self._objects))
         sink = self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
         self._rows = 0
         if self._delimited is None:
-            self._stream = ParquetRecordWriter(sink, self.column_names)
+            self._stream = ParquetRecordWriter(sink, self.column_names, kinds=kinds or self.kinds)
             return sink
         # mtime=0 and no file name: a rerun produces byte-identical objects
         self._stream = (gzip.GzipFile(filename="", fileobj=sink, mode="wb", mtime=0)
@@ -183,16 +197,26 @@ class OSSSplitWriter(SplitSink):
     def _close_object(self, sink: StreamedObject) -> None:
         if self._stream is not sink:
             self._stream.close()  # gzip trailer / parquet footer
+        entry = {"key": sink.key, "split": self.split, "part": len(self._objects), "rows": self._rows}
+        if isinstance(self._stream, ParquetRecordWriter):
+            entry["schema"] = dict(zip(self.column_names, self._stream.kinds))
         sink.close()
-        self._objects.append({"key": sink.key, "split": self.split, "part": len(self._objects),
-                              "rows": self._rows, "bytes": sink.size, "sha256": sink.sha256})
+        self._objects.append({**entry, "bytes": sink.size, "sha256": sink.sha256})
         self._sink = self._stream = None
 
     def write(self, record: tuple) -> int:
         sink = self._sink or self._open_object()
         before = sink.size
         if self._delimited is None:
-            self._stream.write(record)
+            try:
+                self._stream.write(record)
+            except WiderSchema as wider:  # a late column: the rest of the split in a new object
+                log.info("split %d: %s; object %d is closed with %d row(s)", self.split, wider,
+                         len(self._objects), self._rows)
+                self._close_object(sink)
+                sink = self._open_object(wider.kinds)
+                before = 0
+                self._stream.write(record)
             size = sink.size - before
         else:
             line = self._delimited.encode_record(record)
@@ -219,8 +243,18 @@ class OSSSplitWriter(SplitSink):
         return {"split": self.split, "columns": self.column_names, "objects": self._objects,
                 "dirty_object": self._dirty.key if self._dirty else None, "dirty": self.dirty_count}
 
-    def abort(self) -> None:
-        for sink in (self._sink, self._dirty):
-            if sink is not None:
-                sink.abort()
+    def abort(self) -> str | None:
+        """Drop the split's unfinished object; keep (complete) its dirty records."""
+        if self._sink is not None:
+            self._sink.abort()
+        kept = None
+        if self._dirty is not None:
+            try:
+                self._dirty.close()
+                kept = f"oss://{self.job.bucket.bucket_name}/{self._dirty.key}"
+            except Exception as error:  # the split's own failure is the one to report
+                log.warning("could not keep the dirty records of split %d in %s: %s", self.split, self._dirty.key,
+                            error)
+                self._dirty.abort()
         self.uploader.shutdown(cancel_futures=True)
+        return kept
