@@ -10,8 +10,9 @@ A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
   writer gets at :meth:`Writer.prepare` (a typed format's schema);
 - a :class:`Writer` checks the target before the run (:meth:`prepare`), opens one
   :class:`SplitSink` per split and makes the output visible at :meth:`Writer.commit`;
-- a :class:`DiscardingWriter`'s splits leave output visible before the commit: the cleanup
-  teardown calls :meth:`discard` after every run, which removes it unless the run committed;
+- a :class:`DiscardingWriter`'s splits leave something behind before the commit (output, or
+  uploads staged for the commit): the cleanup teardown calls :meth:`discard` after every run,
+  which removes it unless the run committed;
 - a :class:`BatchingSplitSink` finds unwritable records after :meth:`write` returned and
   reports them to the split's :class:`DirtySink`.
 
@@ -136,4 +137,4 @@ class Writer(Protocol):
 @runtime_checkable
 class DiscardingWriter(Writer, Protocol):
     def discard(self) -> list[str]:
-        """After a run: remove what it left visible unless it committed; what was removed."""
+        """After a run: remove what it left (visible or staged) unless it committed; what was removed."""

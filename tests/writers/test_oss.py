@@ -1,19 +1,25 @@
 """Full export end to end through Airflow: every OSSWriter parameter, the write modes with reruns
-of the same run, the error limit, and bad input. Output read back with oss2, compared with the
-table read through the Tablestore SDK."""
+of the same run and after a killed run, the error limit, and bad input. Output read back with
+oss2, compared with the table read through the Tablestore SDK."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import json
+import os
+import signal
+import time
 
+import oss2
+import pendulum
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import dag_run_process, run_dag
 from tests.support.exports import (  # client and bucket are module fixtures on `cloud`
     EXPORT_DAG,
+    JOB_DAG,
     NAMES,
     cloud_connections,
     create_table,
@@ -39,6 +45,7 @@ TEXT_COLUMNS = ["id", "n", "score", "flag", "blob"]  # no names: those hold what
 READER = {"table": "wr_data", "column": COLUMNS}
 DIRTY_READER = {"table": "wr_dirty", "column": ["id", "name"]}
 LATE_ROWS, LATE_FROM = 70_000, 66_000  # more than a Parquet row group (65,536) before the late columns
+BIG_READER = {"table": "wr_big", "column": ["id", "payload"]}  # 4,000 rows of 1 KiB
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +65,8 @@ def cloud(localcloud):
     create_table(client, "wr_late", [("id", "STRING")],
                  [([("id", f"r{i:06d}")], [("n", i)] + ([("declared", -i), ("late", i * 3)] if i >= LATE_FROM else []))
                   for i in range(LATE_ROWS)], defined_columns=[("n", "INTEGER"), ("declared", "INTEGER")])
+    create_table(client, "wr_big", [("id", "STRING")],
+                 [([("id", f"b{i:05d}")], [("payload", f"{i:05d}" + "x" * 1019)]) for i in range(4000)])
     with cloud_connections(endpoints):
         yield endpoints
 
@@ -228,6 +237,45 @@ def test_non_conflict_refuses_objects_of_another_run_but_reruns_its_own(bucket, 
     dag_run = run_job(job(READER, {"object": "wr/nonconflict/", "writeMode": "nonConflict"}))
     _failed(dag_run, capfd, "writeMode nonConflict", "already exist under", "wr/nonconflict/")
     assert listing(bucket, "wr/nonconflict/") == after
+
+
+def _visible_output(bucket, prefix: str) -> list[str]:
+    """What a reader of the prefix sees: every object but manifests and dirty records."""
+    return sorted(k for k in listing(bucket, prefix) if not k.endswith(("_manifest.json", "_dirty.jsonl")))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mode", ["append", "nonConflict"])
+def test_a_killed_run_leaves_nothing_visible_when_its_date_runs_again(bucket, client, mode, tmp_path):
+    """The export is killed (SIGKILL, tasks and all) after its split has finished an object;
+    the same logical date then runs again as a new DagRun (a new run id): readers of the prefix
+    see exactly the rows of the table, and only objects a manifest lists."""
+    prefix = f"wr/killed-{mode}/"
+    export_job = job(BIG_READER, {"object": prefix, "writeMode": mode, "fileFormat": "csv", "maxFileSize": 1},
+                     {"speed": {"mbps": 1, "concurrent": 1}})  # ~4 s of transfer, an object a second
+    when = next_run_date()
+    killed = dag_run_process(JOB_DAG, "channel_job", tmp_path / "killed.log", run_conf={"job": export_job},
+                             logical_date=when, run_after=when)
+    try:
+        deadline = time.monotonic() + 180
+        while not (_visible_output(bucket, prefix) or list(oss2.MultipartUploadIterator(bucket, prefix=prefix))):
+            assert killed.poll() is None, (tmp_path / "killed.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the transfer did not start"
+            time.sleep(0.1)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
+    assert manifests(bucket, prefix) == []  # killed mid-transfer, before its commit
+    assert _visible_output(bucket, prefix) == []
+
+    rerun = run_dag(JOB_DAG, "channel_job", run_conf={"job": export_job}, logical_date=when,
+                    run_after=pendulum.now("UTC"))
+    assert rerun.state == "success", task_states(rerun)
+    [manifest] = manifests(bucket, prefix)
+    assert _visible_output(bucket, prefix) == [o["key"] for o in manifest["objects"]]
+    assert len(manifest["objects"]) > 2
+    assert delimited_rows(bucket, manifest) == expected_lines(table_rows(client, "wr_big"), ["id", "payload"])
 
 
 # --- error limit ---------------------------------------------------------------------------------

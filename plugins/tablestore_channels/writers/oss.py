@@ -1,11 +1,14 @@
 """OSSWriter: records to CSV / text / Parquet objects under a prefix, committed by a manifest.
 
 Object names are deterministic per (run, split, part) (see
-:mod:`tablestore_channels.formats.export_layout`). A retried split rewrites its own
-objects; the manifest, written last by :meth:`OSSWriter.commit`, lists what the run produced,
-with row counts, sizes and SHA-256 checksums. ``truncate`` removes the older objects under the
-prefix only after the manifest is written, so a failed run leaves the previous output readable.
-Dirty records go to a ``_dirty.jsonl`` object of their split, kept also when the run fails.
+:mod:`tablestore_channels.formats.export_layout`). A split *stages* its objects: their bytes go
+up as multipart uploads that it leaves pending, so nothing of a run is visible under the prefix
+before its commit, whatever becomes of the run (a failed, retried or killed split, a run never
+committed). :meth:`OSSWriter.commit` completes the uploads of the final split attempts, aborts
+the others of the run, then writes the manifest (objects, row counts, sizes, SHA-256 checksums)
+as the commit point. ``truncate`` removes the older objects under the prefix only after the
+manifest is written, so a failed run leaves the previous output readable. Dirty records go to a
+``_dirty.jsonl`` object of their split at once, kept also when the run fails.
 
 Parquet column types are those the reader declares (:meth:`OSSWriter.prepare`'s
 ``column_types``), else learned from the data; a value for a column that appears late (written
@@ -31,11 +34,13 @@ from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
 from tablestore_channels.formats.parquet import KIND_OF_COLUMN_TYPE, ParquetRecordWriter, WiderSchema
 from tablestore_channels.retrying import Retry, oss_retriable
-from tablestore_channels.writers.oss_upload import StreamedObject
+from tablestore_channels.writers.oss_upload import StreamedObject, abort_staged, complete_staged, staged_uploads
 
 log = logging.getLogger(__name__)
 
 _DELETE_BATCH = 1000
+_COMPLETING_THREADS = 8
+_STAGING = ("upload_id", "etags")  # what a split's result carries for the commit, not the manifest
 
 
 class OSSWriter(DiscardingWriter):
@@ -91,18 +96,24 @@ class OSSWriter(DiscardingWriter):
         return OSSSplitWriter(self, split, names, [KIND_OF_COLUMN_TYPE.get(t) if t else None for t in types])
 
     def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict | None = None) -> dict:
-        """Verify the split objects, write the manifest, then (truncate) remove older objects.
-        Safe to repeat: every step is idempotent. Returns the summary for XCom."""
-        objects = sorted((o for r in results for o in r["objects"]), key=lambda o: o["key"])
+        """Complete the staged objects of the splits and verify them, drop the run's other
+        uploads, write the manifest, then (truncate) remove older objects. Safe to repeat: every
+        step is idempotent. Returns the summary for XCom."""
+        staged = sorted((o for r in results for o in r["objects"]), key=lambda o: o["key"])
         dirty_objects = sorted(r["dirty_object"] for r in results if r.get("dirty_object"))
+        with ThreadPoolExecutor(max_workers=_COMPLETING_THREADS, thread_name_prefix="oss-complete") as pool:
+            # an upload already gone was completed by an earlier attempt of this commit: checked below
+            list(pool.map(lambda o: complete_staged(self.bucket, self.retry, o["key"], o), staged))
         present = self._list(self.layout.run_prefix)
-        for entry in objects:
+        for entry in staged:
             if present.get(entry["key"]) != entry["bytes"]:
                 raise ChannelError(
                     f"object {entry['key']} is missing or has {present.get(entry['key'])} bytes instead of "
                     f"{entry['bytes']}; not committing. Fix: clear and rerun the failed split tasks.")
+        abort_staged(self.bucket, self.retry, staged_uploads(self.bucket, self.retry, self.layout.run_prefix))
+        objects = [{k: v for k, v in o.items() if k not in _STAGING} for o in staged]
         keep = {o["key"] for o in objects} | set(dirty_objects) | {self.layout.manifest_key}
-        self._delete([k for k in present if k not in keep])  # parts of failed earlier attempts
+        self._delete([k for k in present if k not in keep])
         manifest = {
             "manifest_version": MANIFEST_VERSION,
             **run,
@@ -132,17 +143,20 @@ class OSSWriter(DiscardingWriter):
         return {**manifest["totals"], "manifest": f"oss://{self.bucket.bucket_name}/{self.layout.manifest_key}"}
 
     def discard(self) -> list[str]:
-        """Remove what a run that did not commit left behind (its data objects; the dirty records
-        stay for diagnosis). A run whose manifest exists committed: nothing is removed."""
+        """Remove what a run that did not commit left behind: its staged uploads, and objects a
+        commit that died midway completed (the dirty records stay for diagnosis). A run whose
+        manifest exists committed: nothing is removed."""
         present = self._list(self.layout.run_prefix)
         if self.layout.manifest_key in present:
             return []
+        uploads = staged_uploads(self.bucket, self.retry, self.layout.run_prefix)
+        abort_staged(self.bucket, self.retry, uploads)
         leftovers = [k for k in present if not k.endswith(DIRTY_SUFFIX)]
         self._delete(leftovers)
-        if leftovers:
-            log.info("Run %s did not commit: removed its %d object(s) under %s", self.layout.run_key,
-                     len(leftovers), self.config.object)
-        return leftovers
+        if leftovers or uploads:
+            log.info("Run %s did not commit: dropped its %d staged upload(s) and %d object(s) under %s",
+                     self.layout.run_key, len(uploads), len(leftovers), self.config.object)
+        return leftovers + [key for key, _ in uploads]
 
     def _delete(self, keys: list[str]) -> None:
         for i in range(0, len(keys), _DELETE_BATCH):
@@ -151,7 +165,7 @@ class OSSWriter(DiscardingWriter):
 
 
 class OSSSplitWriter(SplitSink):
-    """Writes the records of one split, rotating objects at ``maxFileSize`` (and,
+    """Writes the records of one split as staged objects, rotating them at ``maxFileSize`` (and,
     in Parquet, when a late column needs a wider schema).
 
     :param kinds: per column, the Parquet kind the source declares, or None (learned).
@@ -200,8 +214,8 @@ class OSSSplitWriter(SplitSink):
         entry = {"key": sink.key, "split": self.split, "part": len(self._objects), "rows": self._rows}
         if isinstance(self._stream, ParquetRecordWriter):
             entry["schema"] = dict(zip(self.column_names, self._stream.kinds))
-        sink.close()
-        self._objects.append({**entry, "bytes": sink.size, "sha256": sink.sha256})
+        staged = sink.stage()
+        self._objects.append({**entry, "bytes": sink.size, "sha256": sink.sha256, **staged})
         self._sink = self._stream = None
 
     def write(self, record: tuple) -> int:
@@ -244,7 +258,7 @@ class OSSSplitWriter(SplitSink):
                 "dirty_object": self._dirty.key if self._dirty else None, "dirty": self.dirty_count}
 
     def abort(self) -> str | None:
-        """Drop the split's unfinished object; keep (complete) its dirty records."""
+        """Drop the split's staged objects; keep (complete) its dirty records."""
         if self._sink is not None:
             self._sink.abort()
         kept = None
@@ -257,4 +271,5 @@ class OSSSplitWriter(SplitSink):
                             error)
                 self._dirty.abort()
         self.uploader.shutdown(cancel_futures=True)
+        abort_staged(self.job.bucket, self.job.retry, [(o["key"], o["upload_id"]) for o in self._objects])
         return kept
