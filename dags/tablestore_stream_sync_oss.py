@@ -5,13 +5,12 @@ OSSWriter), the seed's section 2.3: each run exports the changes committed in
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.sdk import Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
-from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config import connection_ids
 
 DAG_ID = "tablestore_stream_sync_oss"
@@ -123,11 +122,4 @@ with channel_dag(
         "error_limit_record": Param(0, type="integer", minimum=0),
     },
 ) as dag:
-    settled = DateTimeSensor(
-        task_id="wait_until_settled",
-        target_time=stream_window.template("settled_at", **_WINDOW),
-        mode="reschedule",
-        poke_interval=30,
-        timeout=3600,
-    )
-    settled >> channel_tasks(JOB)
+    wait_until_settled(**_WINDOW) >> channel_tasks(JOB)
