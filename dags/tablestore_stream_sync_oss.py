@@ -5,7 +5,6 @@ OSSWriter), the seed's section 2.3: each run exports the changes committed in
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring import stream_window
@@ -21,7 +20,7 @@ from tablestore_channels.authoring.params import (
     setting_params,
     tablestore_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
 
@@ -130,11 +129,4 @@ with channel_dag(
         **setting_params(),
     },
 ) as dag:
-    settled = DateTimeSensor(
-        task_id="wait_until_settled",
-        target_time=stream_window.template("settled_at", **_WINDOW),
-        mode="reschedule",
-        poke_interval=30,
-        timeout=3600,
-    )
-    settled >> channel_tasks(JOB)
+    wait_until_settled(**_WINDOW) >> channel_tasks(JOB)

@@ -114,11 +114,14 @@ def test_tablestore_fault_mid_export_is_absorbed_by_the_reader_retries(cloud, bu
 
 
 @pytest.mark.parametrize("rule", [
-    pytest.param({"kind": "status", "status": 503, "count": 2, "skip": 1}, id="http-503"),
-    pytest.param({"kind": "reset", "count": 1, "skip": 2}, id="connection-reset"),
+    pytest.param({"op": "UploadPart", "kind": "status", "status": 503, "count": 2, "skip": 1}, id="part-http-503"),
+    pytest.param({"op": "UploadPart", "kind": "reset", "count": 1, "skip": 2}, id="part-connection-reset"),
+    pytest.param({"op": "CompleteMultipartUpload", "kind": "status", "status": 503, "count": 2, "skip": 1},
+                 id="commit-http-503"),
 ])
-def test_oss_fault_on_put_object_is_absorbed_by_the_writer_retries(cloud, bucket, expected, fault, rule, request):
-    fault("oss", op="PutObject", **rule)
+def test_oss_fault_on_upload_is_absorbed_by_the_writer_retries(cloud, bucket, expected, fault, rule, request):
+    """Objects go up as parts in the splits and are completed by the commit: faults of either."""
+    fault("oss", **rule)
     prefix = f"ft/oss-{request.node.callspec.id}/"
     dag_run = run_job(job(_reader(), {"object": prefix, "writeMode": "truncate", "fileFormat": "csv",
                                       "maxFileSize": 1}))

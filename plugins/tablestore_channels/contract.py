@@ -6,10 +6,13 @@ A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
   as a stream of records; a record it cannot decode is yielded as :class:`Rejected`;
 - a :class:`CheckpointingReader` also reports where each split stopped (:meth:`read_result`)
   and saves those positions after the writer committed (:meth:`commit`);
+- a :class:`TypedReader` also tells the types its source declares for the fields, which the
+  writer gets at :meth:`Writer.prepare` (a typed format's schema);
 - a :class:`Writer` checks the target before the run (:meth:`prepare`), opens one
   :class:`SplitSink` per split and makes the output visible at :meth:`Writer.commit`;
-- a :class:`DiscardingWriter`'s splits leave output visible before the commit: the cleanup
-  teardown calls :meth:`discard` after every run, which removes it unless the run committed;
+- a :class:`DiscardingWriter`'s splits leave something behind before the commit (output, or
+  uploads staged for the commit): the cleanup teardown calls :meth:`discard` after every run,
+  which removes it unless the run committed;
 - a :class:`BatchingSplitSink` finds unwritable records after :meth:`write` returned and
   reports them to the split's :class:`DirtySink`.
 
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     import tablestore
 
 Record = tuple[Any, ...]
+# A field's type as a source declares it: "string", "int", "double", "bool" or "binary".
+FieldType = str
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ class CheckpointingReader(Reader, Protocol):
 
 
 @runtime_checkable
+class TypedReader(Reader, Protocol):
+    def field_types(self) -> list[FieldType | None]:
+        """Each output field's type as the source declares it (in :meth:`plan`'s field order),
+        None where it declares none; called in the plan task."""
+
+
+@runtime_checkable
 class SplitSink(Protocol):
     def write(self, record: Record) -> int:
         """Write one record; the bytes it added. Raises DirtyRecord if it cannot be written."""
@@ -94,8 +106,9 @@ class SplitSink(Protocol):
     def close(self) -> dict:
         """Finish the split; its JSON result for the commit (``dirty``: the count kept)."""
 
-    def abort(self) -> None:
-        """Give up the split: leave nothing of it visible."""
+    def abort(self) -> str | None:
+        """Give up the split: leave nothing of its output visible, but keep its dirty records;
+        where they are kept (None: in the task log only)."""
 
 
 @runtime_checkable
@@ -110,8 +123,9 @@ class Writer(Protocol):
     def from_connections(cls, config: Any, connections: Connections, run_key: str) -> Self:
         """The writer of ``config`` for the run ``run_key`` (stable across retries and reruns)."""
 
-    def prepare(self, column_names: Sequence[str]) -> dict:
-        """Check the target before anything is written; the JSON context every split gets."""
+    def prepare(self, column_names: Sequence[str], column_types: Sequence[FieldType | None] | None = None) -> dict:
+        """Check the target before anything is written; the JSON context every split gets.
+        ``column_types``: what a :class:`TypedReader` declares, else None."""
 
     def open_split(self, split: int, column_names: Sequence[str], context: dict) -> SplitSink:
         """The sink of one split."""
@@ -123,4 +137,4 @@ class Writer(Protocol):
 @runtime_checkable
 class DiscardingWriter(Writer, Protocol):
     def discard(self) -> list[str]:
-        """After a run: remove what it left visible unless it committed; what was removed."""
+        """After a run: remove what it left (visible or staged) unless it committed; what was removed."""

@@ -23,6 +23,7 @@ from tablestore_channels.contract import (
     Connections,
     DiscardingWriter,
     Reader,
+    TypedReader,
     Writer,
 )
 from tablestore_channels.errors import ErrorLimitExceeded
@@ -48,8 +49,10 @@ def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
 
 def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
     """Check source and target, cut the source into splits; one JSON descriptor per split."""
-    descriptors, columns = _reader(job, connections, run).plan(job.setting.speed.concurrent)
-    context = _writer(job, connections, run).prepare(columns)
+    reader = _reader(job, connections, run)
+    descriptors, columns = reader.plan(job.setting.speed.concurrent)
+    types = reader.field_types() if isinstance(reader, TypedReader) else None
+    context = _writer(job, connections, run).prepare(columns, types)
     planned_at = time.time()
     return [{"index": i, "splits": len(descriptors), "columns": columns, "reader": d, "writer": context,
              "planned_at": planned_at} for i, d in enumerate(descriptors)]
@@ -68,6 +71,9 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     try:
         stats = transfer(reader.read(descriptor["reader"]), sink, dirty, throttle, progress)
         result = sink.close()
+    except ErrorLimitExceeded as error:
+        kept = sink.abort()
+        raise ErrorLimitExceeded(f"{error} Dirty records kept in: {kept or 'the task log'}.") from error
     except BaseException:
         sink.abort()
         raise

@@ -36,8 +36,10 @@ def test_schedule_block():
     spec = JobSpec.from_dict(job(schedule={"cron": "*/5 * * * *", "start_date": "2026-03-01", "catchup": "true",
                                            "timezone": "Asia/Shanghai"}))
     assert spec.schedule == Schedule("*/5 * * * *", pendulum.datetime(2026, 3, 1, tz="Asia/Shanghai"), True,
-                                     "Asia/Shanghai")
+                                     "Asia/Shanghai", depends_on_past=True)  # a cron schedule: self-dependent
     assert JobSpec.from_dict(job(schedule={})).schedule == Schedule(None, pendulum.datetime(2026, 1, 1), False, "UTC")
+    independent = JobSpec.from_dict(job(schedule={"cron": "0 2 * * *", "depends_on_past": "false"})).schedule
+    assert independent is not None and independent.depends_on_past is False
 
 
 @pytest.mark.parametrize(("change", "key", "match"), [

@@ -1,7 +1,8 @@
 """The restore guarantee, end to end through Airflow: a table with every type and awkward values
 is exported to OSS (OTSReader -> OSSWriter) in each format, restored into a new table through
 the restore DAG (dags/tablestore_restore_oss.py), and both tables, read with GetRange, are identical cell
-by cell. A rerun of the restore doubles nothing."""
+by cell. A rerun of the restore doubles nothing. An export that changed after it was written (an
+object altered or missing) fails the restore before any of its rows is written."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from tests.support.exports import (
     oss_bucket,
     ots_client,
     table_rows,
+    task_states,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 RESTORE_DAG = ROOT / "dags" / "tablestore_restore_oss.py"
 SOURCE = "restore_source"
+PLAIN = "restore_plain"  # 900 rows of plain values: more than a BatchWriteRow, in every format
 
 PRIMARY_KEY = [("s", "STRING"), ("i", "INTEGER"), ("b", "BINARY")]
 COLUMNS = [("text", "STRING"), ("number", "INTEGER"), ("real", "DOUBLE"), ("flag", "BOOLEAN"), ("blob", "BINARY")]
@@ -63,6 +66,10 @@ def cloud(localcloud):
     with cloud_connections(endpoints):
         client = ots_client(endpoints)
         create_table(client, SOURCE, PRIMARY_KEY, _rows(), defined_columns=COLUMNS)
+        create_table(client, PLAIN, PRIMARY_KEY, [
+            ([("s", f"k{n:04d}"), ("i", n), ("b", bytearray([n % 256]))],
+             [("text", f"t{n}"), ("number", 777_777_000 + n), ("real", n / 8), ("flag", n % 2 == 0),
+              ("blob", bytearray(b"\x01\x02"))]) for n in range(900)], defined_columns=COLUMNS)
         yield endpoints, client
 
 
@@ -74,11 +81,12 @@ def _cells(client, table: str) -> list:
             for row in table_rows(client, table)]
 
 
-def _export(endpoints: dict, prefix: str, setting: dict | None = None, **writer) -> str:
-    """Export the source table with OTSReader -> OSSWriter (in-process: the export DAG has its own
-    tests); returns the manifest key."""
+def _export(endpoints: dict, prefix: str, setting: dict | None = None, reader: dict | None = None,
+            **writer) -> str:
+    """Export the source table (or ``reader``'s) with OTSReader -> OSSWriter (in-process: the
+    export DAG has its own tests); returns the manifest key."""
     job = JobSpec.from_dict({"type": "job", "configuration": {
-        "setting": setting or {}, "reader": {"plugin": "ots", "parameter": {"table": SOURCE}},
+        "setting": setting or {}, "reader": {"plugin": "ots", "parameter": reader or {"table": SOURCE}},
         "writer": {"plugin": "oss", "parameter": {"object": prefix, "writeMode": "truncate", **writer}}}})
     conns, run = DirectConnections(endpoints), jobrun.RunInfo(prefix.strip("/").replace("/", "_"), {})
     splits = jobrun.plan(job, conns, run)
@@ -86,13 +94,18 @@ def _export(endpoints: dict, prefix: str, setting: dict | None = None, **writer)
     return jobrun.commit(job, conns, run, results, splits[0]["writer"])["manifest"].split("/", 3)[3]
 
 
-def _restore(source: str, table: str, **params):
+def _restore(source: str, table: str, *, succeeds: bool = True, **params):
     run = run_dag(RESTORE_DAG, "tablestore_restore_oss", logical_date=next_run_date(), run_conf={
         "source": source, "table": table, "create_table_if_missing": True,
         "primary_key": [{"name": n, "type": _JOB_TYPES[t]} for n, t in PRIMARY_KEY],
         "columns": [{"name": n, "type": _JOB_TYPES[t]} for n, t in COLUMNS], **params})
-    assert run.state == "success"
+    assert run.state == ("success" if succeeds else "failed"), task_states(run)
     return run
+
+
+def _tries(run, task: str) -> list[tuple[str, int]]:
+    """(state, try number) of each task instance of ``task``."""
+    return [(str(ti.state), ti.try_number) for ti in run.get_task_instances() if ti.task_id.endswith(task)]
 
 
 def test_restore_of_csv_is_identical_and_a_rerun_doubles_nothing(cloud):
@@ -140,3 +153,66 @@ def test_restore_of_text_keeps_every_representable_row(cloud):
     assert 0 < len(expected) < len(source)
     assert _cells(client, "restored_text") == expected
     assert only_manifest(oss_bucket(endpoints), prefix)["totals"]["dirty"] == len(source) - len(expected)
+
+
+def _tampered(data: bytes, file_format: str, compress: str) -> bytes:
+    """``data`` changed in its second half, same size: one digit of a plain csv / text object
+    (777... -> 778..., as a person editing it would), one flipped byte of a compressed or Parquet one."""
+    if file_format == "parquet" or compress == "gzip":
+        at = len(data) * 2 // 3
+        return data[:at] + bytes([data[at] ^ 1]) + data[at + 1:]
+    at = data.index(b"7777", len(data) // 2) + 3
+    return data[:at] + b"8" + data[at + 1:]
+
+
+@pytest.mark.timeout(150)  # before the fix a failed split waited for Airflow's retries
+@pytest.mark.parametrize(("file_format", "compress"), [("csv", "none"), ("csv", "gzip"), ("text", "none"),
+                                                       ("parquet", "none")])
+def test_restore_of_a_tampered_object_writes_none_of_its_rows(cloud, capfd, file_format, compress):
+    """The object is checked (size and SHA-256) before any of its rows goes to the table."""
+    endpoints, client = cloud
+    prefix = f"tampered/{file_format}-{compress}/"
+    manifest = _export(endpoints, prefix, reader={"table": PLAIN}, fileFormat=file_format, compress=compress,
+                       fieldDelimiter="|" if file_format == "text" else ",")
+    bucket = oss_bucket(endpoints)
+    [entry] = only_manifest(bucket, prefix)["objects"]
+    assert entry["rows"] == 900
+    bucket.put_object(entry["key"], _tampered(bucket.get_object(entry["key"]).read(), file_format, compress))
+    capfd.readouterr()
+    target = f"tampered_{file_format}_{compress}"
+    run = _restore(manifest, target, succeeds=False, batch_write_count=100)
+    assert table_rows(client, target) == []
+    assert _tries(run, "transfer") == [("failed", 1)]  # a precondition: not retried
+    output = "".join(capfd.readouterr())
+    assert f"object oss://{bucket.bucket_name}/{entry['key']} listed in manifest" in output
+    assert "changed after the export" in output and "Fix: restore from an intact export" in output
+
+
+@pytest.mark.timeout(150)
+@pytest.mark.parametrize("change", ["missing", "resized"])
+def test_restore_of_a_manifest_with_a_missing_or_resized_object_fails_in_the_plan(cloud, capfd, change):
+    """The plan checks every listed object; nothing is read, written or retried."""
+    endpoints, client = cloud
+    prefix = f"incomplete/{change}/"
+    manifest = _export(endpoints, prefix, reader={"table": PLAIN, "range": {"split": [{"type": "string", "value": "k0450"}]}},
+                       fileFormat="csv")
+    bucket = oss_bucket(endpoints)
+    objects = only_manifest(bucket, prefix)["objects"]
+    assert len(objects) == 2
+    gone = objects[1]["key"]
+    if change == "missing":
+        bucket.delete_object(gone)
+        what = "is missing"
+    else:
+        longer = bucket.get_object(gone).read() + b"k9999,9,AA==,extra,1,0.5,true,\n"
+        bucket.put_object(gone, longer)
+        what = f"has {len(longer)} bytes, not {objects[1]['bytes']}"
+    capfd.readouterr()
+    target = f"incomplete_{change}"
+    run = _restore(manifest, target, succeeds=False)
+    assert _tries(run, "plan") == [("failed", 1)]
+    assert task_states(run)["transfer"] == ["upstream_failed"]
+    output = "".join(capfd.readouterr())
+    assert f"oss://{bucket.bucket_name}/{gone} {what}" in output
+    assert f"listed in manifest oss://{bucket.bucket_name}/{manifest}" in output and "Fix: restore from" in output
+    assert target not in client.list_table()  # the plan failed before the writer created the table

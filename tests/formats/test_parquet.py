@@ -1,4 +1,5 @@
-"""Parquet records: type inference, dirty type conflicts, streaming to a write-only sink."""
+"""Parquet records: declared and inferred types, late columns, dirty type conflicts, streaming to a
+write-only sink."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
-from tablestore_channels.formats.parquet import ParquetRecordWriter, iter_parquet_records
+from tablestore_channels.formats.parquet import ParquetRecordWriter, WiderSchema, iter_parquet_records
 
 
 class WriteOnlySink:
@@ -115,6 +116,38 @@ def test_an_all_null_first_row_group_makes_a_string_column() -> None:
         writer.write(["d", 5])
     writer.close()
     assert list(iter_parquet_records(io.BytesIO(sink.data))) == [["a", None], ["b", None], ["c", "late"]]
+
+
+def test_a_late_column_asks_for_a_wider_file_and_is_not_dirty() -> None:
+    sink = WriteOnlySink()
+    writer = ParquetRecordWriter(sink, ["k", "v", "w"], row_group_rows=2)
+    writer.write(["a", None, None])
+    writer.write(["b", None, None])  # the schema is fixed: v and w are strings for want of a value
+    writer.write(["c", None, "text"])  # a string teaches w its type: string, from now on
+    with pytest.raises(WiderSchema) as raised:
+        writer.write(["d", 5, "more"])
+    assert raised.value.kinds == ["string", "int64", "string"]
+    with pytest.raises(DirtyRecord, match=r"column 2 \(w\): a int64 value in a column of type string"):
+        writer.write(["e", None, 6])
+    writer.close()
+    assert list(iter_parquet_records(io.BytesIO(sink.data))) == [["a", None, None], ["b", None, None],
+                                                                 ["c", None, "text"]]
+    wider = write_file(["k", "v", "w"], [["d", 5, "more"]], kinds=raised.value.kinds)
+    assert [str(f.type) for f in pq.read_schema(io.BytesIO(wider.data))] == ["string", "int64", "string"]
+
+
+def test_declared_types_hold_from_the_first_row() -> None:
+    sink = WriteOnlySink()
+    writer = ParquetRecordWriter(sink, ["k", "v"], kinds=[None, "int64"], row_group_rows=1)
+    writer.write(["a", None])
+    writer.write(["b", 7])
+    with pytest.raises(DirtyRecord, match="a string value in a column of type int64"):
+        writer.write(["c", "7"])
+    writer.close()
+    assert writer.kinds == ["string", "int64"]
+    assert list(iter_parquet_records(io.BytesIO(sink.data))) == [["a", None], ["b", 7]]
+    with pytest.raises(ValueError, match="do not fit"):
+        ParquetRecordWriter(sink, ["k"], kinds=["int"])
 
 
 @pytest.mark.parametrize(("value", "needle"), [

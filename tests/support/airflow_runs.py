@@ -1,14 +1,19 @@
 """Run a DAG through Airflow in-process, as ``airflow dags test`` does: parse the file, store the
-serialized DAG, then ``dag.test()`` (real task instances, XCom, callbacks, retries)."""
+serialized DAG, then ``dag.test()`` (real task instances, XCom, callbacks, retries); or the same
+in a process of its own, to kill it mid-run."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from airflow.dag_processing.bundles.manager import DagBundlesManager
 from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
 
 BUNDLE = "dags-folder"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_dag(dag_file: Path, dag_id: str):
@@ -24,3 +29,18 @@ def load_dag(dag_file: Path, dag_id: str):
 def run_dag(dag_file: Path, dag_id: str, **test_kwargs):
     """Run one DAG run of ``dag_id`` in-process and return the DagRun."""
     return load_dag(dag_file, dag_id).test(**test_kwargs)
+
+
+def dag_run_process(dag_file: Path, dag_id: str, log: Path, **test_kwargs) -> subprocess.Popen:
+    """:func:`run_dag` in a process of its own session (so a test can SIGKILL it, tasks and all,
+    mid-run), with this process's environment (metadata DB, connections); output to ``log``."""
+    arguments = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in test_kwargs.items()}
+    code = ("import json, sys, pendulum\n"
+            "from tests.support.airflow_runs import run_dag\n"
+            "kwargs = json.loads(sys.argv[3])\n"
+            "for name in ('logical_date', 'run_after'):\n"
+            "    if name in kwargs: kwargs[name] = pendulum.parse(kwargs[name])\n"
+            "run_dag(sys.argv[1], sys.argv[2], **kwargs)\n")
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-c", code, str(dag_file), dag_id, json.dumps(arguments)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

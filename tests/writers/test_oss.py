@@ -1,19 +1,25 @@
 """Full export end to end through Airflow: every OSSWriter parameter, the write modes with reruns
-of the same run, the error limit, and bad input. Output read back with oss2, compared with the
-table read through the Tablestore SDK."""
+of the same run and after a killed run, the error limit, and bad input. Output read back with
+oss2, compared with the table read through the Tablestore SDK."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import json
+import os
+import signal
+import time
 
+import oss2
+import pendulum
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import dag_run_process, run_dag
 from tests.support.exports import (  # client and bucket are module fixtures on `cloud`
     EXPORT_DAG,
+    JOB_DAG,
     NAMES,
     cloud_connections,
     create_table,
@@ -38,6 +44,8 @@ COLUMNS = ["id", "name", "n", "score", "flag", "blob"]
 TEXT_COLUMNS = ["id", "n", "score", "flag", "blob"]  # no names: those hold what text cannot escape
 READER = {"table": "wr_data", "column": COLUMNS}
 DIRTY_READER = {"table": "wr_dirty", "column": ["id", "name"]}
+LATE_ROWS, LATE_FROM = 70_000, 66_000  # more than a Parquet row group (65,536) before the late columns
+BIG_READER = {"table": "wr_big", "column": ["id", "payload"]}  # 4,000 rows of 1 KiB
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +61,12 @@ def cloud(localcloud):
                    [("temperature", i / 4), ("raw", bytearray([i] * 3))] + ([("note", f"n{i}")] if i % 2 else []))
                   for i in range(12)],
                  defined_columns=[("temperature", "DOUBLE"), ("raw", "BINARY"), ("note", "STRING")])
+    # columns added late in the table's life: `declared` a predefined INTEGER, `late` not declared
+    create_table(client, "wr_late", [("id", "STRING")],
+                 [([("id", f"r{i:06d}")], [("n", i)] + ([("declared", -i), ("late", i * 3)] if i >= LATE_FROM else []))
+                  for i in range(LATE_ROWS)], defined_columns=[("n", "INTEGER"), ("declared", "INTEGER")])
+    create_table(client, "wr_big", [("id", "STRING")],
+                 [([("id", f"b{i:05d}")], [("payload", f"{i:05d}" + "x" * 1019)]) for i in range(4000)])
     with cloud_connections(endpoints):
         yield endpoints
 
@@ -156,6 +170,28 @@ def test_parquet_keeps_types(bucket, client):
     assert str(table.schema.field("blob").type) == "binary" and str(table.schema.field("n").type) == "int64"
 
 
+def test_parquet_types_come_from_the_table_and_a_late_column_rolls_to_a_wider_object(bucket):
+    """`declared` (predefined INTEGER) is int64 from the first row, though null until row 66,000;
+    `late` (not declared) has no value in the first row group, so it is written as string until
+    its first int, where the split goes on in a new object of the wider schema. No value is dirty."""
+    columns = ["id", "n", "declared", "late"]
+    dag_run = run_job(job({"table": "wr_late", "column": columns},
+                          {"object": "wr/late/", "writeMode": "truncate", "fileFormat": "parquet", "suffix": ".parquet"}))
+    assert dag_run.state == "success", task_states(dag_run)
+    manifest = only_manifest(bucket, "wr/late/")
+    assert manifest["totals"] == {**manifest["totals"], "rows": LATE_ROWS, "dirty": 0, "objects": 2}
+    first, second = manifest["objects"]
+    assert (first["rows"], second["rows"]) == (LATE_FROM, LATE_ROWS - LATE_FROM)
+    assert first["schema"] == {"id": "string", "n": "int64", "declared": "int64", "late": "string"}
+    assert second["schema"] == {"id": "string", "n": "int64", "declared": "int64", "late": "int64"}
+    tables = [pq.read_table(io.BytesIO(object_bytes(bucket, entry))) for entry in (first, second)]
+    assert [str(t.schema.field("declared").type) for t in tables] == ["int64", "int64"]
+    assert [str(t.schema.field("late").type) for t in tables] == ["string", "int64"]
+    rows = [row for t in tables for row in t.to_pylist()]
+    assert rows == [{"id": f"r{i:06d}", "n": i, "declared": -i if i >= LATE_FROM else None,
+                     "late": i * 3 if i >= LATE_FROM else None} for i in range(LATE_ROWS)]
+
+
 def test_explicit_bucket_instead_of_the_connection_schema(bucket, cloud, expected):
     other = oss_bucket(cloud, "wr-other-bucket")
     other.create_bucket()
@@ -203,6 +239,45 @@ def test_non_conflict_refuses_objects_of_another_run_but_reruns_its_own(bucket, 
     assert listing(bucket, "wr/nonconflict/") == after
 
 
+def _visible_output(bucket, prefix: str) -> list[str]:
+    """What a reader of the prefix sees: every object but manifests and dirty records."""
+    return sorted(k for k in listing(bucket, prefix) if not k.endswith(("_manifest.json", "_dirty.jsonl")))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mode", ["append", "nonConflict"])
+def test_a_killed_run_leaves_nothing_visible_when_its_date_runs_again(bucket, client, mode, tmp_path):
+    """The export is killed (SIGKILL, tasks and all) after its split has finished an object;
+    the same logical date then runs again as a new DagRun (a new run id): readers of the prefix
+    see exactly the rows of the table, and only objects a manifest lists."""
+    prefix = f"wr/killed-{mode}/"
+    export_job = job(BIG_READER, {"object": prefix, "writeMode": mode, "fileFormat": "csv", "maxFileSize": 1},
+                     {"speed": {"mbps": 1, "concurrent": 1}})  # ~4 s of transfer, an object a second
+    when = next_run_date()
+    killed = dag_run_process(JOB_DAG, "channel_job", tmp_path / "killed.log", run_conf={"job": export_job},
+                             logical_date=when, run_after=when)
+    try:
+        deadline = time.monotonic() + 180
+        while not (_visible_output(bucket, prefix) or list(oss2.MultipartUploadIterator(bucket, prefix=prefix))):
+            assert killed.poll() is None, (tmp_path / "killed.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the transfer did not start"
+            time.sleep(0.1)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
+    assert manifests(bucket, prefix) == []  # killed mid-transfer, before its commit
+    assert _visible_output(bucket, prefix) == []
+
+    rerun = run_dag(JOB_DAG, "channel_job", run_conf={"job": export_job}, logical_date=when,
+                    run_after=pendulum.now("UTC"))
+    assert rerun.state == "success", task_states(rerun)
+    [manifest] = manifests(bucket, prefix)
+    assert _visible_output(bucket, prefix) == [o["key"] for o in manifest["objects"]]
+    assert len(manifest["objects"]) > 2
+    assert delimited_rows(bucket, manifest) == expected_lines(table_rows(client, "wr_big"), ["id", "payload"])
+
+
 # --- error limit ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -218,13 +293,20 @@ def _dirty_run(prefix: str, error_limit: dict):
 
 
 @pytest.mark.parametrize("limit", [{"record": 0}, {"record": "2"}, {}], ids=["record-0", "record-2", "default"])
-def test_dirty_records_over_the_record_limit_fail_the_split(bucket, dirty_prefix, capfd, limit):
+def test_dirty_records_over_the_record_limit_fail_the_split_and_are_kept(bucket, dirty_prefix, capfd, limit):
     before = listing(bucket, dirty_prefix)
     capfd.readouterr()
     dag_run = _dirty_run(dirty_prefix, limit)
-    _failed(dag_run, capfd, "dirty record", "errorLimit.record", "contains the field delimiter", task="transfer")
+    [dirty_key] = set(listing(bucket, dirty_prefix)) - set(before)
+    _failed(dag_run, capfd, "dirty record", "errorLimit.record", "contains the field delimiter",
+            f"Dirty records kept in: oss://{bucket.bucket_name}/{dirty_key}.", task="transfer")
     assert task_states(dag_run)["commit"] == ["upstream_failed"]
-    assert listing(bucket, dirty_prefix) == before  # no manifest, nothing new, nothing removed
+    after = listing(bucket, dirty_prefix)
+    assert {k: v for k, v in after.items() if k in before} == before  # no manifest, nothing removed
+    # the records up to the one past the limit, where the README says
+    assert dirty_key.endswith("_00000_dirty.jsonl")
+    kept = [json.loads(line)["record"] for line in after[dirty_key].decode().splitlines()]
+    assert kept == [["d03", "a,b"], ["d09", "a,b"], ["d15", "a,b"]][:(int(limit.get("record", 0)) + 1)]
 
 
 def test_dirty_records_within_the_limit_are_kept_beside_the_output(bucket, dirty_prefix):

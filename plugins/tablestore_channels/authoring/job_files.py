@@ -19,7 +19,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.job_variables import templatize
-from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config.job import JobSpec, Schedule
 from tablestore_channels.config.job_file import load_job_file
 from tablestore_channels.errors import ConfigError
@@ -39,13 +39,18 @@ def _describe(path: Path, spec: JobSpec, job: dict[str, Any]) -> str:
     writer = job["configuration"]["writer"]["parameter"]
     source = reader.get("table") or reader.get("dataTable") or "?"
     target = writer.get("object") or writer.get("table") or "?"
-    when = f"cron `{spec.schedule.cron}` ({spec.schedule.timezone})" if spec.schedule and spec.schedule.cron \
-        else "when triggered"
+    schedule = spec.schedule
+    when = f"cron `{schedule.cron}` ({schedule.timezone})" if schedule and schedule.cron else "when triggered"
+    if schedule and schedule.depends_on_past:
+        when += ", self-dependent (a run starts after the previous one succeeded; one run at a time)"
+    tasks = "plan -> transfer (one mapped task per split) -> commit"
+    if spec.reader_plugin == "otsstream":
+        tasks = "wait_until_settled (until the window of ${start_time} / ${end_time} has settled) -> " + tasks
     return (f"Script-mode job `{path.name}`: **{spec.reader_plugin}** reader -> **{spec.writer_plugin}** writer.\n\n"
             f"- source: `{source}` (connection `{reader.get('datasource') or 'default'}`)\n"
             f"- target: `{target}` (connection `{writer.get('datasource') or 'default'}`)\n"
             f"- concurrency: {spec.setting.speed.concurrent}, {spec.setting.error_limit.describe()}\n"
-            f"- runs {when}\n\nTasks: plan -> transfer (one mapped task per split) -> commit.")
+            f"- runs {when}\n\nTasks: {tasks}.")
 
 
 def _timetable(schedule: Schedule | None) -> CronTriggerTimetable | None:
@@ -88,6 +93,8 @@ class JobFile:
         return cls(path, spec, job, frozenset(params), timetable)
 
     def dag(self) -> DAG:
+        """The job's DAG: self-dependent when its schedule is (the cleanup teardown never is);
+        an ``otsstream`` job first waits until its window has settled, as the stream DAG does."""
         spec = self.spec
         with channel_dag(
             self.path.stem,
@@ -98,8 +105,11 @@ class JobFile:
             params={name: Param(type="string", description=f"job variable ${{{name}}}") for name in sorted(self.params)},
             tags=(spec.reader_plugin, spec.writer_plugin, "script-mode"),
             max_active_runs=1,
+            default_args_overrides={"depends_on_past": bool(spec.schedule and spec.schedule.depends_on_past)},
         ) as dag:
-            channel_tasks(self.job)
+            channel = channel_tasks(self.job)
+            if spec.reader_plugin == "otsstream":
+                wait_until_settled() >> channel
         return dag
 
 

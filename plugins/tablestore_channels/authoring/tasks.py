@@ -1,12 +1,14 @@
 """The task group of a channel job: plan -> transfer (mapped over the splits) -> commit, and the
-cleanup teardown."""
+cleanup teardown; and the sensor a stream job waits on until its window has settled."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.sdk import TaskGroup
 
+from tablestore_channels.authoring import stream_window
 from tablestore_channels.operators.channel import (
     ChannelCleanupOperator,
     ChannelCommitOperator,
@@ -26,3 +28,16 @@ def channel_tasks(job: dict[str, Any], group_id: str = "channel") -> TaskGroup:
         cleanup = ChannelCleanupOperator(task_id="cleanup", job=job, depends_on_past=False)
         commit >> cleanup.as_teardown(setups=plan)
     return group
+
+
+def wait_until_settled(window_minutes: str = "5", lag_minutes: str = "5") -> DateTimeSensor:
+    """A sensor that passes once the run's stream window (:mod:`stream_window`, the minutes as
+    Jinja expressions) has settled; in reschedule mode, so a run started early waits without
+    holding a worker slot, and a scheduled run passes at once."""
+    return DateTimeSensor(
+        task_id="wait_until_settled",
+        target_time=stream_window.template("settled_at", window_minutes, lag_minutes),
+        mode="reschedule",
+        poke_interval=30,
+        timeout=3600,
+    )

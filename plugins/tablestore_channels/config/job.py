@@ -3,9 +3,12 @@
     {"type": "job", "version": "1.0",
      "configuration": {"setting": {...}, "reader": {"plugin": ..., "parameter": {...}},
                        "writer": {"plugin": ..., "parameter": {...}}},
-     "schedule": {"cron": "...", "start_date": "...", "catchup": false, "timezone": "UTC"}}
+     "schedule": {"cron": "...", "start_date": "...", "catchup": false, "timezone": "UTC",
+                  "depends_on_past": true}}
 
-``schedule`` is ours (optional): without it the job's DAG runs when triggered.
+``schedule`` is ours (optional): without it the job's DAG runs when triggered. A job with a cron
+schedule is self-dependent (the seed's "cross-cycle dependency: self-dependent": a run starts
+only after the previous one succeeded) unless ``depends_on_past`` is false.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Schedule:
     start_date: pendulum.DateTime
     catchup: bool = False
     timezone: str = "UTC"
+    depends_on_past: bool = False  # from the file: true by default when ``cron`` is set
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def _plugin(conf: Parameters, role: str, registry: Mapping[str, Any]) -> tuple[s
 
 
 def _schedule(raw: Mapping[str, Any]) -> Schedule:
-    p = Parameters(raw, "schedule", allowed=("cron", "start_date", "catchup", "timezone"))
+    p = Parameters(raw, "schedule", allowed=("cron", "start_date", "catchup", "timezone", "depends_on_past"))
     timezone = p.string("timezone", "UTC")
     try:
         tz = pendulum.timezone(timezone)
@@ -79,5 +83,6 @@ def _schedule(raw: Mapping[str, Any]) -> Schedule:
         start_date = None
     if not isinstance(start_date, pendulum.DateTime):
         raise ConfigError(p.key("start_date"), f"is not a date: {start!r}.", "write it as YYYY-MM-DD.")
-    return Schedule(cron=p.string("cron", None), start_date=start_date, catchup=p.boolean("catchup", False),
-                    timezone=timezone)
+    cron = p.string("cron", None)
+    return Schedule(cron=cron, start_date=start_date, catchup=p.boolean("catchup", False), timezone=timezone,
+                    depends_on_past=p.boolean("depends_on_past", cron is not None))

@@ -1,11 +1,14 @@
 """Parquet files of records, written as a stream to a write-only sink and read back row group by
 row group.
 
-Column types come from the data, since Tablestore attribute columns have no declared types: a
-column takes the type of its first non-null value among the records buffered for the first row
-group (a column still all-null then becomes ``string``). From then on a value of another type is
-a dirty record, raised by :meth:`ParquetRecordWriter.write` at once; nothing is converted (not
-even an ``int`` into a ``double`` column).
+A column's type is the one the source declares for it (``kinds``: a table's primary key and
+predefined columns), or else comes from the data: the type of its first non-null value among the
+records buffered for the first row group. A column still without a value then is written as
+``string``, provisionally: when a value of another type comes for it later (a column that appears
+late in a table's life), :meth:`ParquetRecordWriter.write` raises :class:`WiderSchema`, and the
+caller goes on in a new file with the schema it names. Otherwise a value of another type than its
+column's is a dirty record, raised at once; nothing is converted (not even an ``int`` into a
+``double`` column).
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ _KIND_BY_TYPE: dict[type, str] = {
 # isinstance order for subclasses: bool before int, datetime before date.
 _KIND_BY_BASE = ((bool, "bool"), (int, "int64"), (float, "double"), (str, "string"),
                  ((bytes, bytearray), "binary"), (dt.datetime, None), (dt.date, "date"))
+# The column types of the reader / writer contract -> Parquet kinds.
+KIND_OF_COLUMN_TYPE = {"string": "string", "int": "int64", "double": "double", "bool": "bool", "binary": "binary"}
+
+
+class WiderSchema(Exception):
+    """The record has a value for a column that the file wrote as ``string`` only for want of a
+    value: it needs a new file of :attr:`kinds` (the file's known types and the record's new ones,
+    None where still unknown). The record was not written."""
+
+    def __init__(self, kinds: list[str | None], columns: list[str]) -> None:
+        self.kinds = kinds
+        super().__init__(f"late column(s) {', '.join(columns)} need a new file")
 
 
 
@@ -100,10 +115,13 @@ class ParquetRecordWriter:
     :param sink: a binary file-like object with ``write()``; no ``seek``/``tell`` needed. It is
         written to once per row group and once by :meth:`close`, and never closed here.
     :param column_names: the columns, in record order; unique and non-empty.
+    :param kinds: per column, its fixed kind (``string``, ``int64``, ``double``, ``bool``,
+        ``binary``, ...) or None to learn it from the data.
     :param row_group_rows: records per row group (and per buffered batch).
     """
 
-    def __init__(self, sink: ByteSink, column_names: Sequence[str], *, row_group_rows: int = 65536) -> None:
+    def __init__(self, sink: ByteSink, column_names: Sequence[str], *, kinds: Sequence[str | None] | None = None,
+                 row_group_rows: int = 65536) -> None:
         names = [str(name) for name in column_names]
         if not names or any(not name for name in names) or len(set(names)) != len(names):
             raise ConfigError("column", f"{names!r} are not usable Parquet column names.",
@@ -111,10 +129,13 @@ class ParquetRecordWriter:
         if row_group_rows < 1:
             raise ConfigError("rowGroupRows", f"{row_group_rows} is not a positive row count.",
                               "use e.g. 65536.")
+        if kinds is not None and (len(kinds) != len(names) or not set(kinds) <= {None, *_ARROW_TYPES}):
+            raise ValueError(f"kinds {kinds!r} do not fit the columns {names!r}")
         self._names = names
         self._row_group_rows = row_group_rows
         self._stream = _SinkStream(sink)
-        self._kinds: list[str | None] = [None] * len(names)
+        self._kinds: list[str | None] = list(kinds) if kinds is not None else [None] * len(names)
+        self._provisional: set[int] = set()  # written as string for want of a value
         self._rows: list[Sequence[Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self._closed = False
@@ -124,12 +145,15 @@ class ParquetRecordWriter:
 
         :raises DirtyRecord: (with ``column``) when a value's type differs from its column's, or
             the value cannot be stored exactly. The record is then not written.
+        :raises WiderSchema: when the record is clean but has the first value of a column written
+            as ``string`` only for want of a value, in another type. The record is then not written.
         """
         if self._closed:
             raise ValueError("write() after close()")
         kinds = self._kinds
         if len(values) != len(kinds):
             raise DirtyRecord(f"the record has {len(values)} values for {len(kinds)} columns")
+        provisional = self._provisional
         learned: list[tuple[int, str]] = []
         for index, value in enumerate(values):
             if value is None:
@@ -140,16 +164,21 @@ class ParquetRecordWriter:
                 raise DirtyRecord(f"column {index} ({self._names[index]}): {error.reason}",
                                   column=index) from None
             expected = kinds[index]
-            if kind == expected:
-                continue
-            if expected is None and self._writer is None:
+            if index in provisional or expected is None:  # (None only before the schema is fixed)
                 learned.append((index, kind))
-                continue
-            raise DirtyRecord(f"column {index} ({self._names[index]}): a {kind} value in a column "
-                              f"of type {expected or 'string'}", column=index)
+            elif kind != expected:
+                raise DirtyRecord(f"column {index} ({self._names[index]}): a {kind} value in a column "
+                                  f"of type {expected}", column=index)
         # Only a clean record teaches a column its type.
+        late = [index for index, kind in learned if index in provisional and kind != "string"]
+        if late:
+            wider: list[str | None] = [None if i in provisional else k for i, k in enumerate(kinds)]
+            for index, kind in learned:
+                wider[index] = kind
+            raise WiderSchema(wider, [self._names[index] for index in late])
         for index, kind in learned:
             kinds[index] = kind
+            provisional.discard(index)
         self._rows.append(values)
         if len(self._rows) >= self._row_group_rows:
             self._flush()
@@ -165,9 +194,15 @@ class ParquetRecordWriter:
         self._stream.drain()
         self._closed = True
 
+    @property
+    def kinds(self) -> list[str]:
+        """The file's column kinds, once its schema is fixed (after the first row group)."""
+        return [kind or "string" for kind in self._kinds]
+
     def _open(self) -> pq.ParquetWriter:
-        # The schema is fixed now; columns without a value so far are strings.
-        kinds = [kind or "string" for kind in self._kinds]
+        # The schema is fixed now; columns without a value so far are strings, provisionally.
+        self._provisional = {i for i, kind in enumerate(self._kinds) if kind is None}
+        kinds = self.kinds
         self._kinds = list(kinds)
         schema = pa.schema([pa.field(name, _ARROW_TYPES[kind]) for name, kind in zip(self._names, kinds)])
         return pq.ParquetWriter(self._stream, schema)

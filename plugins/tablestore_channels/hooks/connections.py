@@ -30,6 +30,6 @@ class AirflowConnections:
     def maxcompute(self, writer_config) -> ODPS:
         """A pyodps client of the ``maxcompute`` connection's project."""
         # imported here: pyodps takes seconds to import and most tasks never need it
-        from airflow.providers.alibaba.cloud.hooks.maxcompute import MaxComputeHook
+        from tablestore_channels.hooks.maxcompute import MaxComputeClientHook
 
-        return MaxComputeHook(maxcompute_conn_id=writer_config.datasource).get_client()
+        return MaxComputeClientHook(maxcompute_conn_id=writer_config.datasource).client()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from functools import cached_property
 
 from airflow.providers.common.compat.sdk import BaseHook
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.errors import ConfigError
+from tablestore_channels.hooks.checks import CheckedConnection, connection_error, endpoint_url
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.settings import TablestoreConnectionSettings
 
 
-class TablestoreHook(BaseHook):
+class TablestoreHook(CheckedConnection, BaseHook):
     """Interact with Alibaba Cloud Tablestore.
 
     Connection fields: ``host`` = endpoint URL, ``login`` = AccessKey ID, ``password`` = AccessKey
@@ -47,19 +46,13 @@ class TablestoreHook(BaseHook):
             endpoint = f"{endpoint}:{conn.port}"
         instance = self._extra(extra, "instance_name")
         login, password = conn.login, conn.password
-        fix = (f"set it on the connection (Admin > Connections > {self.tablestore_conn_id}, or "
-               f"AIRFLOW_CONN_{self.tablestore_conn_id.upper()}).")
         if not (endpoint and login and password and instance):
             missing = [name for name, value in (
                 ("host (the endpoint URL)", endpoint), ("login (AccessKey ID)", login),
                 ("password (AccessKey secret)", password), ("extra instance_name", instance),
             ) if not value]
-            raise ConfigError(f"connection {self.tablestore_conn_id!r}", f"lacks {', '.join(missing)}.", fix)
-        parsed = urllib.parse.urlsplit(endpoint)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"connection {self.tablestore_conn_id!r}",
-                              f"host {conn.host!r} is not an endpoint URL.",
-                              "write it as https://<instance>.<region>.ots.aliyuncs.com.")
+            raise connection_error(self.tablestore_conn_id, f"lacks {', '.join(missing)}.", "set it on the connection")
+        endpoint_url(self.tablestore_conn_id, "host", endpoint, "https://<instance>.<region>.ots.aliyuncs.com")
         return TablestoreConnectionSettings(
             endpoint=endpoint, instance_name=instance, access_key_id=login, access_key_secret=password,
             sts_token=self._extra(extra, "sts_token"), region=self._extra(extra, "region"),

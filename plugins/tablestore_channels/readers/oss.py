@@ -2,11 +2,16 @@
 
 Plan: the objects are exactly those an export's manifest lists (its format settings become the
 defaults), or those under the configured prefixes / wildcard patterns, without an export's own
-manifest and dirty-record objects. They are grouped into at most ``concurrent`` splits of about
-equal size. Read: each object is streamed (gzip decompressed on the fly; Parquet spooled to a
-temporary file, since its footer is at the end); a broken connection resumes at the byte where it
-stopped. A line that cannot be parsed or a value not of its column's type is yielded as
-:class:`Rejected`: the channel counts it and the object's other records go on.
+manifest and dirty-record objects. The plan checks that every object a manifest lists is there
+with its listed size. They are grouped into at most ``concurrent`` splits of about equal size.
+
+Read: an object a manifest lists is first spooled to a temporary file (in memory up to
+``_SPOOL_IN_MEMORY``, on disk beyond) and its size and SHA-256 checked, so that no record of an
+object that changed after the export reaches the writer; only then is it parsed from the spool.
+Parquet is always spooled (its footer is at the end); other objects without a checksum (read by
+prefix) are parsed as they stream. gzip is decompressed on the fly; a broken connection resumes at
+the byte where it stopped. A line that cannot be parsed or a value not of its column's type is
+yielded as :class:`Rejected`: the channel counts it and the object's other records go on.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -36,9 +42,10 @@ from tablestore_channels.retrying import Retry, oss_retriable
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 1 << 20
-_SPOOL_IN_MEMORY = 64 << 20
+_SPOOL_IN_MEMORY = 8 << 20  # per object being read; a larger one is spooled to a temporary file
 # Parquet values arrive typed; a column type admits these Python types (bool is not an int here).
 _PYTHON_TYPES = {"string": (str,), "int": (int,), "double": (float,), "bool": (bool,), "binary": (bytes, bytearray)}
+_RESTORE_FIX = "restore from an intact export (its manifest and every object it lists)."
 
 
 def _resumable(error: BaseException) -> bool:
@@ -47,23 +54,33 @@ def _resumable(error: BaseException) -> bool:
 
 class ObjectStream:
     """A read-only binary stream of one object: reads resume with a ranged GET after a broken
-    connection; size and SHA-256 are checked at the end when known (from a manifest)."""
+    connection; size and SHA-256 are checked at the end when known (from ``manifest``)."""
 
     def __init__(self, bucket: oss2.Bucket, key: str, retry: Retry, size: int | None = None,
-                 sha256: str | None = None) -> None:
+                 sha256: str | None = None, manifest: str | None = None) -> None:
         self.bucket = bucket
         self.key = key
         self.retry = retry
         self.expected_size = size
         self.expected_sha256 = sha256
+        self.manifest = manifest
         self.position = 0
         self._hash = hashlib.sha256() if sha256 else None
         self._body = self._open()
         self._done = False
 
+    @property
+    def _where(self) -> str:
+        listed = f" listed in manifest oss://{self.bucket.bucket_name}/{self.manifest}" if self.manifest else ""
+        return f"object oss://{self.bucket.bucket_name}/{self.key}{listed}"
+
     def _open(self):
         byte_range = (self.position, None) if self.position else None
-        return self.retry.call(f"GetObject {self.key}", self.bucket.get_object, self.key, byte_range=byte_range)
+        try:
+            return self.retry.call(f"GetObject {self.key}", self.bucket.get_object, self.key, byte_range=byte_range)
+        except oss2.exceptions.NoSuchKey as error:
+            raise PreconditionError(f"{self._where} does not exist (any more). Fix: "
+                                    f"{_RESTORE_FIX if self.manifest else 'check reader.parameter.object.'}") from error
 
     def readable(self) -> bool:
         return True
@@ -93,12 +110,11 @@ class ObjectStream:
 
     def _verify(self) -> None:
         if self.expected_size is not None and self.position != self.expected_size:
-            raise PreconditionError(f"object {self.key} has {self.position} bytes but the manifest says "
-                                    f"{self.expected_size}: it changed after the export. Fix: restore from an "
-                                    "intact export.")
+            raise PreconditionError(f"{self._where} has {self.position} bytes but the manifest says "
+                                    f"{self.expected_size}: it changed after the export. Fix: {_RESTORE_FIX}")
         if self._hash is not None and self._hash.hexdigest() != self.expected_sha256:
-            raise PreconditionError(f"object {self.key} does not match the SHA-256 in the manifest: it changed "
-                                    "after the export. Fix: restore from an intact export.")
+            raise PreconditionError(f"{self._where} does not match the SHA-256 in the manifest: it changed "
+                                    f"after the export. Fix: {_RESTORE_FIX}")
 
 
 class OSSReader(Reader):
@@ -117,11 +133,13 @@ class OSSReader(Reader):
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
         """The objects to read, grouped into splits: (one JSON descriptor per split, field names)."""
         if self.config.manifest:
-            manifest = self._manifest(self.config.manifest)
+            key = self._manifest_key(self.config.manifest)
+            manifest = self._manifest(key)
             objects = [{"key": o["key"], "bytes": o["bytes"], "sha256": o.get("sha256")} for o in manifest["objects"]]
+            self._check_listed(objects, key)
             settings = self.config.format_for(manifest.get("format"))
             source_names = list(manifest.get("format", {}).get("columns") or [])
-            where = f"manifest oss://{self.bucket.bucket_name}/{self.config.manifest}"
+            where = f"manifest oss://{self.bucket.bucket_name}/{key}"
         else:
             objects = self._listed()
             settings = self.config.format_for(None)
@@ -133,11 +151,11 @@ class OSSReader(Reader):
         splits = _balanced(objects, max(1, min(concurrency, len(objects))))
         log.info("Planned %d split(s) over %d object(s) (%d bytes) from %s", len(splits), len(objects),
                  sum(o["bytes"] for o in objects), where)
-        descriptors = [{"objects": group, "format": settings.to_json()} for group in splits]
+        descriptors = [{"objects": group, "format": settings.to_json(), "manifest": self.config.manifest}
+                       for group in splits]
         return descriptors, self._field_names(source_names)
 
-    def _manifest(self, given: str) -> dict:
-        key = self._manifest_key(given)
+    def _manifest(self, key: str) -> dict:
         try:
             body = self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read())
         except oss2.exceptions.NoSuchKey as error:
@@ -169,14 +187,33 @@ class OSSReader(Reader):
         log.info("Newest export under %s: %s", given, newest)
         return newest
 
+    def _check_listed(self, objects: list[dict], manifest_key: str) -> None:
+        """Every object the manifest lists is there with its listed size: one listing of the
+        objects' common prefix (an export's run prefix) instead of a HEAD per object."""
+        prefix = os.path.commonprefix([o["key"] for o in objects]) if objects else ""  # noqa: RUF071 (keys, not paths)
+        present = self._listing(prefix) if objects else {}
+        wrong = [(o["key"], o["bytes"], present.get(o["key"])) for o in objects if present.get(o["key"]) != o["bytes"]]
+        if not wrong:
+            return
+        shown = "; ".join(f"oss://{self.bucket.bucket_name}/{key} " + (
+            "is missing" if size is None else f"has {size} bytes, not {listed}") for key, listed, size in wrong[:5])
+        more = f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""
+        raise PreconditionError(
+            f"{len(wrong)} of the {len(objects)} object(s) listed in manifest oss://{self.bucket.bucket_name}/"
+            f"{manifest_key} are not as the export wrote them: {shown}{more}. Nothing was read or written. "
+            f"Fix: {_RESTORE_FIX}")
+
+    def _listing(self, prefix: str) -> dict[str, int]:
+        """Key -> size of every object under ``prefix``."""
+        return self.retry.call(f"ListObjects {prefix}", lambda: {
+            o.key: o.size for o in oss2.ObjectIteratorV2(self.bucket, prefix=prefix)})
+
     def _listed(self) -> list[dict]:
         found: dict[str, int] = {}
         for entry in self.config.objects:
             wildcard = min((i for i in (entry.find("*"), entry.find("?")) if i >= 0), default=-1)
             prefix = entry if wildcard < 0 else entry[:wildcard]
-            listing = self.retry.call(f"ListObjects {prefix}", lambda p=prefix: [
-                (o.key, o.size) for o in oss2.ObjectIteratorV2(self.bucket, prefix=p)])
-            for key, size in listing:
+            for key, size in self._listing(prefix).items():
                 if key.endswith("/") or key.endswith(BOOKKEEPING_SUFFIXES):
                     continue
                 if wildcard < 0 or fnmatch.fnmatchcase(key, entry):
@@ -199,19 +236,26 @@ class OSSReader(Reader):
         """The records of one planned split, object after object."""
         settings = FileSettings.from_json(descriptor["format"])
         for entry in descriptor["objects"]:
-            stream = ObjectStream(self.bucket, entry["key"], self.retry, entry["bytes"] if entry.get("sha256") else None,
-                                  entry.get("sha256"))
+            checked = entry.get("sha256") is not None
+            stream = ObjectStream(self.bucket, entry["key"], self.retry, entry["bytes"] if checked else None,
+                                  entry.get("sha256"), descriptor.get("manifest"))
             where = f"oss://{self.bucket.bucket_name}/{entry['key']}"
-            if settings.file_format == "parquet":
-                yield from self._parquet_records(stream, where)
-            else:
-                yield from self._delimited_records(stream, settings, where)
+            if not checked and settings.file_format != "parquet":
+                yield from self._delimited_records(cast(IO[bytes], stream), settings, where)
+                continue
+            with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+                shutil.copyfileobj(stream, spool, _READ_CHUNK)  # verified at its end: before any record
+                spool.seek(0)
+                source = cast(IO[bytes], spool)
+                if settings.file_format == "parquet":
+                    yield from self._parquet_records(source, where)
+                else:
+                    yield from self._delimited_records(source, settings, where)
 
-    def _delimited_records(self, stream: ObjectStream, settings: FileSettings, where: str) -> Iterator:
+    def _delimited_records(self, raw: IO[bytes], settings: FileSettings, where: str) -> Iterator:
         fmt = DelimitedFormat(kind=settings.file_format, field_delimiter=settings.field_delimiter,
                               encoding=settings.encoding, null_format=settings.null_format)
-        gzipped = settings.compress == "gzip" or (settings.compress is None and stream.key.endswith(".gz"))
-        raw = cast(IO[bytes], stream)
+        gzipped = settings.compress == "gzip" or (settings.compress is None and where.endswith(".gz"))
         source = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if gzipped else raw
         records = fmt.iter_records(source)
         number = 0
@@ -228,12 +272,9 @@ class OSSReader(Reader):
                 continue
             yield self._project(fields, where, number, parse_text=True)
 
-    def _parquet_records(self, stream: ObjectStream, where: str) -> Iterator:
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-            shutil.copyfileobj(stream, spool, _READ_CHUNK)
-            spool.seek(0)
-            for number, values in enumerate(iter_parquet_records(cast(IO[bytes], spool)), start=1):
-                yield self._project(values, where, number, parse_text=False)
+    def _parquet_records(self, source: IO[bytes], where: str) -> Iterator:
+        for number, values in enumerate(iter_parquet_records(source), start=1):
+            yield self._project(values, where, number, parse_text=False)
 
     def _project(self, fields: Sequence[Any], where: str, number: int, *, parse_text: bool) -> tuple | Rejected:
         """The configured columns of one source record (all of them when none are configured)."""

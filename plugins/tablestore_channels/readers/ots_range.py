@@ -20,7 +20,7 @@ import tablestore
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
-from tablestore_channels.contract import Connections, Reader
+from tablestore_channels.contract import Connections, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 from tablestore_channels.retrying import Retry, ots_retriable
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 _UNIT_100MB = 100 * 1024 * 1024
 _UNIT_1MB = 1024 * 1024  # the smallest unit the service accepts
+_FIELD_TYPES = {"STRING": "string", "INTEGER": "int", "DOUBLE": "double", "BOOLEAN": "bool", "BINARY": "binary"}
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,20 @@ class TableInfo:
     name: str
     primary_key: tuple[tuple[str, str], ...]  # (name, STRING|INTEGER|BINARY)
     defined_columns: tuple[str, ...]
+    defined_types: tuple[str, ...] = ()  # of defined_columns, in their order: STRING|INTEGER|DOUBLE|...
 
     def to_json(self) -> dict:
         return {"name": self.name, "primary_key": [list(c) for c in self.primary_key],
-                "defined_columns": list(self.defined_columns)}
+                "defined_columns": list(self.defined_columns), "defined_types": list(self.defined_types)}
 
     @classmethod
     def from_json(cls, data: dict) -> TableInfo:
-        return cls(data["name"], tuple(tuple(c) for c in data["primary_key"]), tuple(data["defined_columns"]))
+        return cls(data["name"], tuple(tuple(c) for c in data["primary_key"]), tuple(data["defined_columns"]),
+                   tuple(data.get("defined_types", ())))
+
+    def declared_types(self) -> dict[str, str]:
+        """Column name -> its declared Tablestore type: the primary key and predefined columns."""
+        return {**dict(zip(self.defined_columns, self.defined_types)), **dict(self.primary_key)}
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class RangeSplit:
                    tuple(keys.from_json(v) for v in data["end"]))
 
 
-class OTSRangeReader(Reader):
+class OTSRangeReader(TypedReader):
     """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
 
     def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
@@ -95,7 +102,17 @@ class OTSRangeReader(Reader):
             name=meta.table_name,
             primary_key=tuple((name, kind) for name, kind, *_ in meta.schema_of_primary_key),
             defined_columns=tuple(name for name, *_ in (meta.defined_columns or [])),
+            defined_types=tuple(kind for _, kind, *_ in (meta.defined_columns or [])),
         )
+
+    def field_types(self) -> list[str | None]:
+        """The type the table declares for each output field (primary-key and predefined columns,
+        from DescribeTable); None for other attribute columns, constants and multiVersion values."""
+        table = self.describe()
+        declared = {name: _FIELD_TYPES.get(kind) for name, kind in table.declared_types().items()}
+        if self.config.mode == MULTI_VERSION:
+            return [declared[name] for name, _ in table.primary_key] + ["string", "int", None]
+        return [None if c.is_constant else declared.get(c.name or "") for c in self._columns(table)]
 
     def output_columns(self, table: TableInfo) -> list[str]:
         """Names of the record fields, in order (for headers and typed formats)."""

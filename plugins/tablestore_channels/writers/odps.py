@@ -117,7 +117,7 @@ class ODPSWriter(Writer):
             raise ConfigError("writer.parameter.column", str(error)) from None
 
     # --- the run ---------------------------------------------------------------------------------
-    def prepare(self, column_names: Sequence[str]) -> dict:
+    def prepare(self, column_names: Sequence[str], column_types: Sequence[str | None] | None = None) -> dict:
         """Check the target and open the run's upload session; returns the context every split
         and the commit get."""
         schema = self._table().table_schema

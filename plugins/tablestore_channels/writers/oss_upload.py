@@ -1,5 +1,11 @@
 """A streamed OSS object: bytes go up as multipart parts while they are produced, so memory
-holds a few parts, never the object. Small objects go up with one PutObject."""
+holds a few parts, never the object. Small objects go up with one PutObject.
+
+An object can also be *staged*: every byte is uploaded as parts, but the multipart upload is left
+pending, so the object stays invisible (OSS lists and serves it only once the upload completes)
+until a commit completes it with :func:`complete_staged`; :func:`staged_uploads` and
+:func:`abort_staged` find and drop the uploads nobody will complete.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +77,17 @@ class StreamedObject:
     def sha256(self) -> str:
         return self._sha256.hexdigest()
 
+    def stage(self) -> dict:
+        """Upload the rest as the last part and leave the object invisible, its upload pending;
+        what :func:`complete_staged` needs: ``{"upload_id": ..., "etags": [...]}``."""
+        if self._upload_id is None or self._buffer:
+            self._send_part(bytes(self._buffer))
+        while self._in_flight:
+            self._parts.append(self._in_flight.popleft().result())
+        self._buffer.clear()
+        self.closed = True
+        return {"upload_id": self._upload_id, "etags": [part.etag for part in self._parts]}
+
     def close(self) -> None:
         if self.closed:
             return
@@ -96,3 +113,28 @@ class StreamedObject:
             except oss2.exceptions.OssError:
                 pass  # an unfinished upload is invisible anyway and expires by bucket lifecycle
         self.closed = True
+
+
+def complete_staged(bucket: oss2.Bucket, retry: Retry, key: str, staged: dict) -> bool:
+    """Make a staged object visible; False when its upload is gone (completed by an earlier
+    attempt of the commit, or aborted: the caller checks which)."""
+    parts = [oss2.models.PartInfo(number, etag) for number, etag in enumerate(staged["etags"], start=1)]
+    try:
+        retry.call(f"CompleteMultipartUpload {key}", bucket.complete_multipart_upload, key, staged["upload_id"], parts)
+    except oss2.exceptions.NoSuchUpload:
+        return False
+    return True
+
+
+def staged_uploads(bucket: oss2.Bucket, retry: Retry, prefix: str) -> list[tuple[str, str]]:
+    """(key, upload id) of every pending multipart upload under ``prefix``."""
+    return retry.call(f"ListMultipartUploads {prefix}", lambda: [
+        (u.key, u.upload_id) for u in oss2.MultipartUploadIterator(bucket, prefix=prefix)])
+
+
+def abort_staged(bucket: oss2.Bucket, retry: Retry, uploads: list[tuple[str, str]]) -> None:
+    for key, upload_id in uploads:
+        try:
+            retry.call(f"AbortMultipartUpload {key}", bucket.abort_multipart_upload, key, upload_id)
+        except oss2.exceptions.NoSuchUpload:
+            pass  # completed or aborted meanwhile

@@ -55,7 +55,7 @@ class OTSWriter(Writer):
     def from_connections(cls, config: OTSWriterConfig, connections: Connections, run_key: str) -> OTSWriter:
         return cls(connections.tablestore(config), config)
 
-    def prepare(self, column_names: Sequence[str]) -> dict:
+    def prepare(self, column_names: Sequence[str], column_types: Sequence[str | None] | None = None) -> dict:
         """Fail before anything is written if the reader's fields do not map onto the writer's
         columns, or the table is missing (unless ``createTableIfMissing``) or has another
         primary key. Returns the context the splits get (none)."""
