@@ -66,7 +66,7 @@ class _ChannelOperator(BaseOperator):
     def _where(self, key: str) -> str:
         """The param that set ``key`` (or the one that set the nearest enclosing key), and the key."""
         prefix = key
-        while prefix:
+        while prefix in self._param_of_key or _LAST_SEGMENT.search(prefix):
             if prefix in self._param_of_key:
                 return f"param {self._param_of_key[prefix]!r} ({key})"
             prefix = _LAST_SEGMENT.sub("", prefix)
