@@ -151,7 +151,17 @@ def test_gzip_objects_are_byte_identical_on_rerun(bucket, expected):
     assert lines == expected and manifest["objects"][0]["key"].endswith(".csv.gz")
     before = listing(bucket, "wr/gzip/")
     export(bucket, READER, "wr/gzip/", run_date=when, compress="gzip", suffix=".csv")
-    assert listing(bucket, "wr/gzip/") == before
+    after = listing(bucket, "wr/gzip/")
+    assert after.keys() == before.keys()
+    for key in before:  # the manifest differs only in when the rerun read
+        assert _without_read_period(after[key]) == _without_read_period(before[key]), key
+
+
+def _without_read_period(content: bytes) -> bytes | dict:
+    if not content.startswith(b"{"):
+        return content
+    manifest = json.loads(content)
+    return {k: v for k, v in manifest.items() if not k.startswith(("read_started_at", "read_finished_at"))}
 
 
 def test_parquet_keeps_types(bucket, client):
