@@ -103,4 +103,4 @@ with channel_dag(
         **setting_params(),
     },
 ):
-    channel_tasks(EXPORT_JOB, group_id="export") >> channel_tasks(WINDOWS_JOB, group_id="windows")
+    channel_tasks(EXPORT_JOB, group_id="export", emits_asset=False) >> channel_tasks(WINDOWS_JOB, group_id="windows")

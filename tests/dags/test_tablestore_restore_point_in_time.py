@@ -28,7 +28,7 @@ from tablestore_channels.authoring.stream_window import StreamWindow
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import PreconditionError
 from tablestore_channels.ots_client.models import StreamSpec
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import asset_events, run_dag
 from tests.support.exports import ROOT, cloud_connections, next_run_date, oss_bucket, table_rows, task_states
 from tests.support.streams import now_ms, run_window
 
@@ -218,12 +218,18 @@ def _write_history(cloud, client, writers: Writers, edges: list[int]) -> tuple[l
 def test_restore_to_three_moments_equals_the_table_then(cloud, history):
     client = history["client"]
     assert history["writers"].changes > 300
+    runs = []
     for k, (moment, truth) in enumerate(history["truths"]):
         target = f"pit_at_{k}"
         run = restore(moment, target, concurrent=2 if k == 1 else 1)
         assert run.state == "success", task_states(run)
+        runs.append(run)
         assert content(client, target) == truth, f"moment {k} ({iso(moment)})"
         assert len(truth) > 10 and any(len(cells) > 2 for _, cells in truth)
+    # the restored table is an asset: one event per run, from the windows' commit
+    (event,) = asset_events(f"tablestore://{history['instance']}/pit_at_1", runs[1].run_id)
+    assert event.source_task_id == "windows.commit" and event.extra["totals"]["changes"] > 0
+    assert event.extra["table"] == "pit_at_1" and event.extra["totals"]["rows"] > 0
     # both jobs again (what a rerun of the DAG runs) change nothing
     moment, truth = history["truths"][0]
     for phase in ("export", "windows"):
