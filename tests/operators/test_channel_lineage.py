@@ -15,7 +15,7 @@ from tests.support.exports import cloud_connections, create_table, export, sampl
 
 EXPORT_JOB = {"type": "job", "configuration": {
     "reader": {"plugin": "ots", "parameter": {"table": "lin_src", "column": ["id", "n"]}},
-    "writer": {"plugin": "oss", "parameter": {"object": "tablestore/lin_src/20310101/"}}}}
+    "writer": {"plugin": "oss", "parameter": {"object": "tablestore/lin_src/20310101/", "writeMode": "truncate"}}}}
 
 
 @pytest.fixture(scope="module")
