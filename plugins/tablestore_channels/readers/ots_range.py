@@ -20,9 +20,10 @@ import tablestore
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
-from tablestore_channels.contract import Connections, TypedReader
+from tablestore_channels.contract import Connections, DescribedReader, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
+from tablestore_channels.readers.export_source import table_source
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class RangeSplit:
                    tuple(keys.from_json(v) for v in data["end"]))
 
 
-class OTSRangeReader(TypedReader):
+class OTSRangeReader(TypedReader, DescribedReader):
     """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
 
     def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
@@ -104,6 +105,11 @@ class OTSRangeReader(TypedReader):
             defined_columns=tuple(name for name, *_ in (meta.defined_columns or [])),
             defined_types=tuple(kind for _, kind, *_ in (meta.defined_columns or [])),
         )
+
+    def source(self) -> dict:
+        """The table and how it was read, for the manifest (:mod:`export_source`)."""
+        return table_source(self.config, self.retry.call("DescribeTable", self.client.describe_table,
+                                                         self.config.table))
 
     def field_types(self) -> list[str | None]:
         """The type the table declares for each output field (primary-key and predefined columns,
