@@ -1,0 +1,64 @@
+"""OTSReader's plan on the demo table (300,000 rows, about 110 MiB: include/devstack/demo_data.py)
+on the local Tablestore: automatic splits are about equal at every concurrency. Loading the table takes a minute or
+two; the rows per split are counted from the rows written, not from the code under test."""
+
+from __future__ import annotations
+
+import bisect
+
+import pytest
+
+from devstack import demo_data
+from tablestore_channels.config.ots_reader import OTSReaderConfig
+from tablestore_channels.ots_client import keys
+from tablestore_channels.readers.ots_range import OTSRangeReader
+from tests.support.exports import ots_client
+
+TABLE = "plan_demo"
+ROWS = 300_000
+MAX_RATIO = 1.3  # largest / smallest split
+
+
+@pytest.fixture(scope="module")
+def demo_client(localcloud):
+    client = ots_client(localcloud.endpoints)
+    demo_data.create_table(client, TABLE)
+    demo_data.load(client, ROWS, TABLE)
+    return client
+
+
+@pytest.fixture(scope="module")
+def row_keys() -> list:
+    """The sort keys of the table's rows, ascending."""
+    return sorted(keys.row_key([value for _, value in pk]) for pk, _ in demo_data.rows(ROWS))
+
+
+def _reader(client, **parameter) -> OTSRangeReader:
+    return OTSRangeReader(client, OTSReaderConfig.from_parameter({"table": TABLE, **parameter}))
+
+
+def _rows(row_keys: list, descriptor: dict) -> int:
+    """Rows of the table inside the descriptor's range (a forward one)."""
+    count = 0
+    for bounds in [descriptor["split"]]:
+        low, high = (keys.row_key([keys.from_json(v) for v in bounds[end]]) for end in ("start", "end"))
+        count += bisect.bisect_left(row_keys, high) - bisect.bisect_left(row_keys, low)
+    return count
+
+
+@pytest.mark.parametrize("concurrency", [2, 4, 8])
+def test_automatic_splits_are_about_equal_at_every_concurrency(demo_client, row_keys, concurrency):
+    descriptors, _ = _reader(demo_client).plan(concurrency)
+    rows = [_rows(row_keys, d) for d in descriptors]
+    assert len(rows) == concurrency and sum(rows) == ROWS
+    assert max(rows) / min(rows) <= MAX_RATIO, rows  # was 274,200 / 25,800 at 2 (a 100 MiB cut of 110 MiB)
+
+
+def test_a_key_range_is_cut_within_itself(demo_client, row_keys):
+    begin, end = "dev-00100", "dev-00300"
+    descriptors, _ = _reader(demo_client, range={"begin": [{"type": "string", "value": begin}],
+                                                 "end": [{"type": "string", "value": end}]}).plan(4)
+    rows = [_rows(row_keys, d) for d in descriptors]
+    assert sum(rows) == 201 * ROWS // 500  # dev-00100 .. dev-00300: a key prefix as the end takes all of its rows
+    assert len(rows) == 4 and max(rows) / min(rows) <= MAX_RATIO, rows
+    assert descriptors[0]["split"]["start"][0] == begin and descriptors[-1]["split"]["end"][0] == end
