@@ -48,7 +48,11 @@ def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
 
 def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
     """Check source and target, cut the source into splits; one JSON descriptor per split."""
-    descriptors, columns = _reader(job, connections, run).plan(job.setting.speed.concurrent)
+    concurrent = job.setting.speed.concurrent
+    descriptors, columns = _reader(job, connections, run).plan(concurrent)
+    if len(descriptors) > concurrent:  # every split runs at once: more would break concurrent and mbps
+        raise RuntimeError(f"reader {job.reader_plugin!r} planned {len(descriptors)} splits for concurrent={concurrent}; "
+                           "a reader must pack its work into at most `concurrent` splits.")
     context = _writer(job, connections, run).prepare(columns)
     planned_at = time.time()
     return [{"index": i, "splits": len(descriptors), "columns": columns, "reader": d, "writer": context,

@@ -1,5 +1,6 @@
 """OTSReader's plan on the demo table (300,000 rows, about 110 MiB: include/devstack/demo_data.py)
-on the local Tablestore: automatic splits are about equal at every concurrency. Loading the table takes a minute or
+on the local Tablestore: automatic splits are about equal at every concurrency, and explicit
+split points are packed into at most ``concurrent`` splits. Loading the table takes a minute or
 two; the rows per split are counted from the rows written, not from the code under test."""
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def _reader(client, **parameter) -> OTSRangeReader:
 
 
 def _rows(row_keys: list, descriptor: dict) -> int:
-    """Rows of the table inside the descriptor's range (a forward one)."""
+    """Rows of the table inside the descriptor's ranges (forward ranges)."""
     count = 0
-    for bounds in [descriptor["split"]]:
+    for bounds in descriptor["ranges"]:
         low, high = (keys.row_key([keys.from_json(v) for v in bounds[end]]) for end in ("start", "end"))
         count += bisect.bisect_left(row_keys, high) - bisect.bisect_left(row_keys, low)
     return count
@@ -61,4 +62,16 @@ def test_a_key_range_is_cut_within_itself(demo_client, row_keys):
     rows = [_rows(row_keys, d) for d in descriptors]
     assert sum(rows) == 201 * ROWS // 500  # dev-00100 .. dev-00300: a key prefix as the end takes all of its rows
     assert len(rows) == 4 and max(rows) / min(rows) <= MAX_RATIO, rows
-    assert descriptors[0]["split"]["start"][0] == begin and descriptors[-1]["split"]["end"][0] == end
+    assert descriptors[0]["ranges"][0]["start"][0] == begin and descriptors[-1]["ranges"][-1]["end"][0] == end
+
+
+@pytest.mark.parametrize(("concurrency", "ranges_per_split"), [(1, [9]), (2, [4, 5]), (4, [2, 2, 2, 3]), (16, [1] * 9)])
+def test_explicit_split_points_are_packed_into_at_most_concurrent_splits(demo_client, row_keys, concurrency,
+                                                                       ranges_per_split):
+    points = [{"type": "string", "value": f"dev-{k:05d}"} for k in range(50, 450, 50)]  # 8 points, 9 ranges
+    descriptors, _ = _reader(demo_client, range={"split": points}).plan(concurrency)
+    assert [len(d["ranges"]) for d in descriptors] == ranges_per_split
+    ranges = [r for d in descriptors for r in d["ranges"]]
+    assert [r["index"] for r in ranges] == list(range(9))  # every range once, in key order
+    assert all(a["end"] == b["start"] for a, b in zip(ranges, ranges[1:]))
+    assert sum(_rows(row_keys, d) for d in descriptors) == ROWS

@@ -2,9 +2,11 @@
 
 Plan: the range is cut at the configured ``split`` points or, when none are given and more than
 one split is wanted, into pieces of about equal size at boundaries from ComputeSplitPointsBySize
-(DataX guesses equal-width ranges on the first key column instead). Read: GetRange from the split's start,
-following ``next_start_primary_key`` until the split is done; every call retried by
-:class:`Retry`, so a retried page neither loses nor repeats rows.
+(DataX guesses equal-width ranges on the first key column instead). The ranges are packed into at
+most ``concurrent`` splits, each reading its ranges one after the other, so that no more than
+``concurrent`` transfers run at once and ``mbps`` holds for the whole job. Read: GetRange from
+each range's start, following ``next_start_primary_key`` until the range is done; every call
+retried by :class:`Retry`, so a retried page neither loses nor repeats rows.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class TableInfo:
 
 @dataclass(frozen=True)
 class RangeSplit:
-    """One split: rows from ``start`` (inclusive) to ``end`` (exclusive) in the scan direction."""
+    """One range of the plan: rows from ``start`` (inclusive) to ``end`` (exclusive) in the scan
+    direction; ``index`` is its place in the plan. A split reads one or more of them."""
 
     index: int
     start: tuple[Any, ...]
@@ -109,11 +112,14 @@ class OTSRangeReader(Reader):
         return [c.name if not c.is_constant else f"const_{i}" for i, c in enumerate(self._columns(table))]
 
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
-        """Check the table and cut the range: (one JSON descriptor per split, output column names)."""
+        """Check the table and cut the range: (one JSON descriptor per split, output column names).
+        A split holds one or more ranges, read in scan order; there are at most ``concurrency``."""
         table = self.describe()
-        splits = self.plan_ranges(table, concurrency)
-        log.info("Planned %d split(s) of table %s", len(splits), table.name)
-        return [{"table": table.to_json(), "split": s.to_json()} for s in splits], self.output_columns(table)
+        ranges = self.plan_ranges(table, concurrency)
+        splits = _packed(ranges, concurrency)
+        log.info("Planned %d range(s) of table %s in %d split(s)", len(ranges), table.name, len(splits))
+        return ([{"table": table.to_json(), "ranges": [r.to_json() for r in split]} for split in splits],
+                self.output_columns(table))
 
     def plan_ranges(self, table: TableInfo, concurrency: int) -> list[RangeSplit]:
         """Cut the configured range: at the ``split`` points, or into at most ``concurrency``
@@ -172,8 +178,10 @@ class OTSRangeReader(Reader):
 
     # --- reading -----------------------------------------------------------------------------
     def read(self, descriptor: dict) -> Iterator[tuple]:
-        """The records of one planned split, in scan order."""
-        return self.read_range(TableInfo.from_json(descriptor["table"]), RangeSplit.from_json(descriptor["split"]))
+        """The records of one planned split: its ranges one after the other, in scan order."""
+        table = TableInfo.from_json(descriptor["table"])
+        for data in descriptor["ranges"]:
+            yield from self.read_range(table, RangeSplit.from_json(data))
 
     def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[tuple]:
         config = self.config
@@ -192,7 +200,7 @@ class OTSRangeReader(Reader):
         convert = _multi_version_records if multi else _row_records
 
         def fetch(page_start):
-            return self.retry.call(f"GetRange({config.table}, split {split.index})", self.client.get_range,
+            return self.retry.call(f"GetRange({config.table}, range {split.index})", self.client.get_range,
                                    config.table, direction, page_start, end, **kwargs)
 
         # The next page is fetched while this one is converted and written.
@@ -211,6 +219,14 @@ def _even_cut(points: list[list], parts: int) -> list[list]:
         return points
     step = (len(points) + 1) / parts
     return [points[round(step * k) - 1] for k in range(1, parts)]
+
+
+def _packed(ranges: list[RangeSplit], parts: int) -> list[list[RangeSplit]]:
+    """``ranges`` in at most ``parts`` groups of consecutive ranges, about equal in number: each
+    split keeps the scan order and the splits follow each other in it."""
+    parts = max(1, min(parts, len(ranges)))
+    bounds = [k * len(ranges) // parts for k in range(parts + 1)]
+    return [ranges[lo:hi] for lo, hi in zip(bounds, bounds[1:])]
 
 
 # Page converters: the per-row work of an export, kept to a few C-level calls per row.
