@@ -16,7 +16,7 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE := $(AIRFLOW_HOME)/pass
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db lint test demo up bench proto lock clean
+.PHONY: venv airflow-db cluster-deps lint test demo up cluster bench proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -39,7 +39,16 @@ airflow-db: venv
 	test -f $(AIRFLOW_HOME)/passwords.json || echo '{"admin": "admin"}' > $(AIRFLOW_HOME)/passwords.json
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
-test: airflow-db
+# Debian's postgresql and redis-server, for the Celery stack (make cluster, its test, its bench),
+# installed when missing; they run as unprivileged processes with project-local data.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+cluster-deps:
+	@if ! command -v redis-server > /dev/null || ! { command -v initdb > /dev/null || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; }; then \
+		echo "Installing Debian's postgresql and redis-server"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
+	fi
+
+test: airflow-db cluster-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db
@@ -48,7 +57,12 @@ demo: airflow-db
 up: airflow-db
 	$(BIN)/python -m devstack.up
 
-bench: venv
+# The CeleryExecutor stack with two workers on this machine, settings from .env (the file
+# docker-compose reads; made from .env.example with new secrets when missing). Ctrl-C stops it.
+cluster: venv cluster-deps
+	$(BIN)/python -m devstack.cluster $(CLUSTER_ARGS)
+
+bench: venv cluster-deps
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
@@ -63,4 +77,4 @@ lock: venv
 	$(BIN)/uv pip compile -q requirements.txt -c requirements-dev.lock -o requirements.lock $(LOCK_TARGET)
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .cluster .pytest_cache

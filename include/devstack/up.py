@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devstack.connections import airflow_connections
+from devstack.connections import import_into_airflow
 from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,17 +22,12 @@ def _interrupt(*_) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
-    airflow_home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).with_name("airflow"))
     cloud = LocalCloudProcess(ROOT / ".localcloud")
     endpoints = cloud.start()
     try:
         # In the metadata DB (not only in the environment) so they show under Admin > Connections.
-        conn_file = airflow_home / "localcloud-connections.json"
-        conn_file.write_text(json.dumps(airflow_connections(endpoints)))
-        conn_file.chmod(0o600)
-        subprocess.run([airflow, "connections", "import", "--overwrite", str(conn_file)],
-                       check=True, stdout=subprocess.DEVNULL)
+        import_into_airflow(endpoints)
         port = os.environ.get("AIRFLOW__API__PORT", "8080")
         # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
