@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -217,6 +218,7 @@ class Cluster:
     state: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._began = time.monotonic()
         self.root = self.root.resolve()
         self.logs = self.root / "logs"
         self.home = self.root / "airflow"
@@ -243,8 +245,10 @@ class Cluster:
         self._start_postgres(ports["postgres"], database.username or "airflow", database.password or "",
                              database.path.lstrip("/"))
         self._start_redis(ports["redis"])
+        self._say("postgres and redis are up")
         env = self._airflow_env(settings)
         self._run("db-migrate", [self._airflow, "db", "migrate"], env, timeout=900)
+        self._say("the metadata DB is migrated; starting the Airflow components")
         workers = self._spawn_airflow(env, ports["api"])
 
         from devstack import demo_data
@@ -254,9 +258,11 @@ class Cluster:
         # while the Airflow components start: the local servers, their connections, the demo table
         self._cloud = LocalCloudProcess(self.root / "localcloud")
         endpoints = self._cloud.start(timeout=120)
-        import_into_airflow(endpoints, env)
-        if self.demo_rows:
-            demo_data.seed(DirectConnections(endpoints).tablestore(None), self.demo_rows)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            seeded = background.submit(demo_data.seed, DirectConnections(endpoints).tablestore(None), self.demo_rows)
+            import_into_airflow(endpoints, env)
+            seeded.result()
+        self._say("the local servers, their connections and the demo table are ready")
         api_url = f"http://127.0.0.1:{ports['api']}"
         self._wait_ready(api_url)
         for worker in workers:
@@ -269,7 +275,11 @@ class Cluster:
             "pids": {c.name: c.process.pid for c in self.components}, "ports": ports,
         }
         self.state_file.write_text(json.dumps(self.state, indent=2))
+        self._say("Airflow is ready")
         return self.state
+
+    def _say(self, what: str) -> None:
+        print(f"[{time.monotonic() - self._began:4.0f} s] {what}", flush=True)
 
     def _spawn_airflow(self, env: Mapping[str, str], api_port: int) -> list[dict]:
         """api-server, scheduler, dag-processor, triggerer and the workers; the workers' details."""

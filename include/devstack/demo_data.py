@@ -75,8 +75,9 @@ def load(client, count: int, table: str = TABLE, batch: int = 200) -> int:
 
 
 def seed(client, count: int, table: str = TABLE) -> bool:
-    """Create and load the demo table unless it exists (its data is kept); whether it was made."""
-    if table in client.list_table():
+    """Create and load the demo table unless it exists (its data is kept) or ``count`` is 0;
+    whether it was made."""
+    if not count or table in client.list_table():
         return False
     create_table(client, table)
     load(client, count, table)
