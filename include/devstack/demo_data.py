@@ -5,6 +5,8 @@ benchmarks, so all three exercise the same data."""
 from __future__ import annotations
 
 import argparse
+import bisect
+import functools
 import json
 import math
 import random
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import tablestore
 
+from tablestore_channels.ots_client import keys
 from tablestore_channels.ots_client.models import StreamSpec
 
 TABLE = "iot_readings"
@@ -72,6 +75,25 @@ def load(client, count: int, table: str = TABLE, batch: int = 200) -> int:
     if pending:
         flush()
     return count
+
+
+def rows_per_split(descriptors: list[dict], count: int) -> list[int]:
+    """How many of the ``count`` rows :func:`load` writes fall in each OTSReader split descriptor
+    (forward ranges), worked out from the rows themselves, not by reading the table."""
+    ordered = _sorted_keys(count)
+    counts = []
+    for descriptor in descriptors:
+        inside = 0
+        for bounds in descriptor["ranges"]:
+            low, high = (keys.row_key([keys.from_json(v) for v in bounds[end]]) for end in ("start", "end"))
+            inside += bisect.bisect_left(ordered, high) - bisect.bisect_left(ordered, low)
+        counts.append(inside)
+    return counts
+
+
+@functools.cache
+def _sorted_keys(count: int) -> list:
+    return sorted(keys.row_key([value for _, value in pk]) for pk, _ in rows(count))
 
 
 def seed(client, count: int, table: str = TABLE) -> bool:
