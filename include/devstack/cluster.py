@@ -251,6 +251,7 @@ class Cluster:
         self._say("the metadata DB is migrated; starting the Airflow components")
         workers = self._spawn_airflow(env, ports["api"])
 
+        # here, not at the top: the settings checks (and their tests) need no cloud SDK
         from devstack import demo_data
         from devstack.connections import DirectConnections, import_into_airflow
         from localcloud.process import LocalCloudProcess
