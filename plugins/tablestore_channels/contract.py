@@ -77,7 +77,8 @@ class Reader(Protocol):
         """The reader of ``config`` (the plugin's typed parameters) for the run ``run_key``."""
 
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
-        """Check the source and cut it: (one JSON descriptor per split, output field names)."""
+        """Check the source and cut it: (one JSON descriptor per split, output field names). At
+        most ``concurrency`` splits: they all run at once, each with its share of ``mbps``."""
 
     def read(self, descriptor: dict) -> Iterator[Record | Rejected]:
         """The records of one planned split."""

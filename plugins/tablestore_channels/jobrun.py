@@ -53,8 +53,12 @@ def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
 
 def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
     """Check source and target, cut the source into splits; one JSON descriptor per split."""
+    concurrent = job.setting.speed.concurrent
     reader = _reader(job, connections, run)
-    descriptors, columns = reader.plan(job.setting.speed.concurrent)
+    descriptors, columns = reader.plan(concurrent)
+    if len(descriptors) > concurrent:  # every split runs at once: more would break concurrent and mbps
+        raise RuntimeError(f"reader {job.reader_plugin!r} planned {len(descriptors)} splits for concurrent={concurrent}; "
+                           "a reader must pack its work into at most `concurrent` splits.")
     types = reader.field_types() if isinstance(reader, TypedReader) else None
     writer = _writer(job, connections, run)
     if isinstance(reader, SchemaReader) and isinstance(writer, SchemaWriter):
