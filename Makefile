@@ -64,8 +64,11 @@ cluster-deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
 	fi
 
+# Two xdist workers: the tests with an Airflow stack of their own on one, the rest on the other
+# (tests/conftest.py groups them).
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
 test: airflow-db browser node-deps cluster-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 demo: airflow-db
 	$(BIN)/python -m devstack.demo

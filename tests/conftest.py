@@ -29,6 +29,19 @@ from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
 from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 
 
+# Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
+# stack of `make up`, the Celery stack) mostly wait on its scheduler. `make test` runs them on one
+# xdist worker beside the rest on the other; the rest stay on one worker, in order, because they
+# share the project's Airflow home and its SQLite database.
+_OWN_STACK = "own_stack"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = "stacks" if item.get_closest_marker(_OWN_STACK) else "shared_airflow_home"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def localcloud(tmp_path_factory) -> LocalCloudProcess:
     """All three local servers, started once per test session on free ports."""

@@ -19,7 +19,7 @@ import requests
 
 from tests.support.exports import oss_bucket
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_stack]
 
 RUN_TIMEOUT = 480
 
