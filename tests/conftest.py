@@ -28,7 +28,6 @@ from localcloud.process import LocalCloudProcess  # noqa: E402
 from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
 from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 
-
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
 # stack of `make up`, the Celery stack) mostly wait on its scheduler. `make test` runs them on one
 # xdist worker beside the rest on the other; the rest stay on one worker, in order, because they

@@ -13,7 +13,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 from devstack.connections import DirectConnections
 from tablestore_channels.authoring.job_files import load_job_dags
-from tests.support.airflow_runs import load_dag, run_dag
+from tests.support.airflow_runs import forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, delimited_rows, only_manifest, oss_bucket
 from tests.support.streams import create_stream_table, delete, put, update
 
@@ -83,3 +83,35 @@ def test_consecutive_runs_export_each_window_once(endpoints):
     assert sorted((r[0], r[5]) for r in delimited_rows(bucket, first)) == sorted(
         (f"k{i}", op) for i in range(5) for op in ("DR", "U"))
     assert sorted((r[0], r[5]) for r in delimited_rows(bucket, second)) == [("k1", "U"), ("k2", "DR")]
+
+
+def test_the_seeds_mode_runs_from_the_dag_params_and_needs_its_columns(endpoints, capfd):
+    client = DirectConnections(endpoints).tablestore(None)
+    create_stream_table(client, "dag_single")
+    s0 = int(time.time()) + 1
+    _at(s0)
+    put(client, "dag_single", "a", 1, v=1)
+    update(client, "dag_single", "a", 1, put={"v": 2})
+    s1 = _at(s0 + 3)
+    time.sleep(0.01)
+    conf = {"table": "dag_single", "window_minutes": 0.05, "lag_minutes": 0, "export_sequence_info": False,
+            "mode": "single_version_and_update_only", "columns": ["id", "v"]}
+    run = run_dag(DAG_FILE, DAG_ID, run_conf=conf, logical_date=s1, run_after=s1)
+    assert str(run.state) == "success"
+    start = pendulum.from_timestamp(s0, tz="UTC")
+    instance = endpoints["tablestore"]["instance"]
+    manifest = only_manifest(oss_bucket(endpoints),
+                             f"{instance}/dag_single/{start:%Y%m%d}/{start:%Y%m%d%H%M%S}-{s1:%Y%m%d%H%M%S}/")
+    assert sorted(delimited_rows(oss_bucket(endpoints), manifest)) == [["a", "1"], ["a", "2"]]
+
+    capfd.readouterr()
+    later = s1.add(seconds=3)
+    _at(int(later.timestamp()))
+    run = run_dag(DAG_FILE, DAG_ID, run_conf={**conf, "columns": None}, logical_date=later, run_after=later)
+    try:
+        assert str(run.state) == "failed"
+        [plan] = [ti for ti in run.get_task_instances() if ti.task_id == "channel.plan"]
+        assert (str(plan.state), plan.try_number) == ("failed", 1)  # a configuration error: not retried
+    finally:
+        forget_run(run)
+    assert "ConfigError: param 'columns' (configuration.reader.parameter.column): is required" in "".join(capfd.readouterr())

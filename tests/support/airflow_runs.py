@@ -56,3 +56,15 @@ def asset_events(uri: str, run_id: str) -> list:
             AssetModel.uri == uri, AssetEvent.source_run_id == run_id).all()
         session.expunge_all()
     return events
+
+
+def forget_run(dag_run) -> None:
+    """Delete ``dag_run`` (and its task instances) from the metadata DB: a failed run of a
+    self-dependent DAG would block every later run of it in the tests that follow."""
+    from airflow.models import DagRun, TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.query(TaskInstance).filter(TaskInstance.dag_id == dag_run.dag_id,
+                                           TaskInstance.run_id == dag_run.run_id).delete()
+        session.query(DagRun).filter(DagRun.dag_id == dag_run.dag_id, DagRun.run_id == dag_run.run_id).delete()
