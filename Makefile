@@ -66,7 +66,7 @@ cluster-deps:
 
 # Two xdist workers: the tests with an Airflow stack of their own on one, the rest on the other
 # (tests/conftest.py groups them).
-PYTEST_WORKERS ?= -n 2 --dist loadgroup
+PYTEST_WORKERS ?= -n 2
 test: airflow-db browser node-deps cluster-deps
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

@@ -29,16 +29,20 @@ from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
 from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
-# stack of `make up`, the Celery stack) mostly wait on its scheduler. `make test` runs them on one
-# xdist worker beside the rest on the other; the rest stay on one worker, in order, because they
-# share the project's Airflow home and its SQLite database.
-_OWN_STACK = "own_stack"
+# stack of `make up`, the Celery stack) mostly wait on its scheduler. Under xdist (`make test`
+# runs two workers) they run on one worker beside the rest on the other; the rest stay on one
+# worker, in order, because they share the project's Airflow home and its SQLite database.
+_OWN_STACK_TESTS = ("tests/devstack/", "tests/deploy/test_cluster.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        group = "stacks" if item.get_closest_marker(_OWN_STACK) else "shared_airflow_home"
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StacksBesideTheRest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "own_stack" if nodeid.startswith(_OWN_STACK_TESTS) else "shared_airflow_home"
+
+    return StacksBesideTheRest(config, log)
 
 
 @pytest.fixture(scope="session")

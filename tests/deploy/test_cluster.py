@@ -46,7 +46,7 @@ BUSY_MACHINE = {
     "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.own_stack, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")

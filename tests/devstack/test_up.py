@@ -19,7 +19,7 @@ import requests
 
 from tests.support.exports import oss_bucket
 
-pytestmark = [pytest.mark.slow, pytest.mark.own_stack]
+pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT = 480
 
