@@ -14,7 +14,7 @@ from typing import Any
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
-from tablestore_channels.channel.transfer import transfer
+from tablestore_channels.channel.transfer import move
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.config.registry import READERS, WRITERS, implementation
 from tablestore_channels.contract import (
@@ -69,7 +69,7 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     throttle = ByteThrottle(job.setting.speed.bytes_per_second_per_split(splits))
     progress = Progress(f"split {index + 1}/{splits}")
     try:
-        stats = transfer(reader.read(descriptor["reader"]), sink, dirty, throttle, progress)
+        stats = move(reader, descriptor["reader"], sink, dirty, throttle, progress)
         result = sink.close()
     except ErrorLimitExceeded as error:
         kept = sink.abort()
