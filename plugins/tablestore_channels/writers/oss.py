@@ -28,7 +28,7 @@ from typing import Any
 import oss2
 
 from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.contract import Connections, DiscardingWriter, SplitSink
+from tablestore_channels.contract import Connections, DiscardingWriter, PagedSplitSink
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 _DELETE_BATCH = 1000
 _COMPLETING_THREADS = 8
 _STAGING = ("upload_id", "etags")  # what a split's result carries for the commit, not the manifest
+_GZIP_HEADER = 10
+
+
+def _deflated_at_most(size: int) -> int:
+    """An upper bound of the bytes deflate emits for ``size`` bytes (zlib's deflateBound is
+    below ``size`` + 0.1 % + 1 KiB)."""
+    return size + size // 1000 + 1024
 
 
 class OSSWriter(DiscardingWriter):
@@ -165,9 +172,11 @@ class OSSWriter(DiscardingWriter):
             self.retry.call("DeleteMultipleObjects", self.bucket.batch_delete_objects, batch)
 
 
-class OSSSplitWriter(SplitSink):
+class OSSSplitWriter(PagedSplitSink):
     """Writes the records of one split as staged objects, rotating them at ``maxFileSize`` (and,
-    in Parquet, when a late column needs a wider schema).
+    in Parquet, when a late column needs a wider schema). A page is encoded at once; it is
+    written whole where no object can end within it, so objects end after the same records as
+    when written one by one.
 
     :param kinds: per column, the Parquet kind the source declares, or None (learned).
     """
@@ -192,13 +201,14 @@ class OSSSplitWriter(SplitSink):
         self._sink: StreamedObject | None = None
         self._stream: Any = None  # what records are written to: the sink, a gzip wrapper or a parquet writer
         self._rows = 0
+        self._fed = 0  # bytes written to the gzip wrapper of the object
         self._dirty: StreamedObject | None = None
         self.dirty_count = 0
 
     def _open_object(self, kinds: list[str | None] | None = None) -> StreamedObject:
         key = self.job.layout.data_key(self.split, len(self._objects))
         sink = self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
-        self._rows = 0
+        self._rows = self._fed = 0
         if self._delimited is None:
             self._stream = ParquetRecordWriter(sink, self.column_names, kinds=kinds or self.kinds)
             return sink
@@ -207,6 +217,7 @@ class OSSSplitWriter(SplitSink):
                         if self.config.compress == "gzip" else sink)
         if self._header:
             self._stream.write(self._header)
+            self._fed = len(self._header)
         return sink
 
     def _close_object(self, sink: StreamedObject) -> None:
@@ -236,11 +247,48 @@ class OSSSplitWriter(SplitSink):
         else:
             line = self._delimited.encode_record(record)
             self._stream.write(line)
+            self._fed += len(line)
             size = len(line)
         self._rows += 1
         if sink.size >= self.config.max_file_size:
             self._close_object(sink)
         return size
+
+    def write_page(self, records: Sequence[tuple]) -> tuple[int, int]:
+        if self._delimited is None:
+            return self._write_parquet_page(records)
+        data = self._delimited.encode_records(records)
+        if data is None:
+            return 0, 0
+        sink = self._sink or self._open_object()
+        # Written one by one, the object would end after the first record that takes it to
+        # maxFileSize: the page goes whole only where that cannot happen within it.
+        if self._stream is sink:
+            reach = sink.size + len(data)
+        else:
+            reach = _GZIP_HEADER + _deflated_at_most(self._fed + len(data))
+        if reach >= self.config.max_file_size:
+            return 0, 0
+        self._stream.write(data)
+        self._fed += len(data)
+        self._rows += len(records)
+        return len(records), len(data)
+
+    def _write_parquet_page(self, records: Sequence[tuple]) -> tuple[int, int]:
+        written = size = 0
+        while written < len(records):
+            sink = self._sink or self._open_object()
+            before = sink.size
+            count = self._stream.write_page(records[written:])
+            if not count:
+                break
+            written += count
+            size += sink.size - before
+            self._rows += count
+            # the object grows only by whole row groups, and one ends a chunk: as write() checks
+            if sink.size >= self.config.max_file_size:
+                self._close_object(sink)
+        return written, size
 
     def write_dirty(self, line: bytes) -> None:
         if self._dirty is None:
