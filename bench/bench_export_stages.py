@@ -7,15 +7,15 @@ after the transport runs on the same rows from memory:
   HTTP) - the server's time and the wait for it are the loop's wall time less its CPU;
 - ``decode``: the SDK turning the response bodies into Rows (protobuf, PlainBuffer);
 - ``row mapping``: OTSRangeReader turning Rows into records (its prefetch thread included);
-- ``channel``: the transfer loop's work per record (counting, throttle, progress), into a sink
+- ``channel``: the transfer loop's work (counting, throttle, progress), page by page into a sink
   that keeps nothing;
-- ``value formatting`` and ``encoding``: the CSV encoder on the records, less the same encoder on
-  records whose values are already text (which is the encoding alone);
+- ``value formatting`` and ``encoding``: the CSV encoder on the pages, less the same encoder on
+  pages whose values are already text (which is the encoding alone);
 - ``sink``: the OSS split writer's object buffer and checksum (writer into a bucket that drops
   the bytes, less formatting and encoding);
 - ``compression``: what ``compress: gzip`` adds;
 - ``upload``: the staged parts sent to the local OSS (wall time; CPU here);
-- Parquet: the writer's checks per record, then the Arrow conversion and Parquet encoding.
+- Parquet: the writer's checks of the pages, then the Arrow conversion and Parquet encoding.
 
 Times are the best of ``--runs`` CPU times (process_time, all threads), so other work on a
 shared machine skews them little; the transport figures are wall times.
@@ -42,7 +42,7 @@ from localcloud.process import LocalCloudProcess
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
-from tablestore_channels.channel.transfer import transfer
+from tablestore_channels.channel.transfer import transfer_pages
 from tablestore_channels.config.oss_writer import OSSWriterConfig
 from tablestore_channels.config.ots_reader import OTSReaderConfig
 from tablestore_channels.config.setting import ErrorLimit
@@ -82,8 +82,13 @@ class NullBucket:
 
 
 class NullSink:
+    """Takes every page whole and keeps nothing."""
+
     def write(self, record: tuple) -> int:
         return 0
+
+    def write_page(self, records: list) -> tuple[int, int]:
+        return len(records), 0
 
 
 def best_cpu(action: Callable[[], Any], runs: int) -> float:
@@ -116,17 +121,17 @@ def capture(client: Any, table: str) -> tuple[list[bytes], float, float]:
     return bodies, wall, cpu
 
 
-def records_of(pages: list[tuple]) -> Iterator[tuple]:
-    """The reader's records of the kept pages (all columns: the table's predefined ones)."""
+def records_of(pages: list[tuple]) -> Iterator[list[tuple]]:
+    """The reader's pages of records of the kept pages (all columns: the table's predefined ones)."""
     reader = OTSRangeReader(ReplayClient(pages), OTSReaderConfig(table=demo_data.TABLE, columns=()))
     table = TableInfo(demo_data.TABLE, tuple(demo_data.PRIMARY_KEY), tuple(n for n, _ in demo_data.COLUMNS),
                       tuple(t for _, t in demo_data.COLUMNS))
     return reader.read_range(table, reader.plan_ranges(table, 1)[0])
 
 
-def run_transfer(records: Any, sink: Any, columns: list[str]) -> None:
+def run_transfer(pages: list[list[tuple]], sink: Any, columns: list[str]) -> None:
     dirty = DirtyRecords(ErrorLimit(), lambda line: None, columns, 0)
-    transfer(records, sink, dirty, ByteThrottle(None), Progress("stages", interval=1e9))
+    transfer_pages(pages, sink, dirty, ByteThrottle(None), Progress("stages", interval=1e9))
 
 
 def main() -> int:
@@ -146,12 +151,13 @@ def main() -> int:
         decoder = client.protocol.decoder
         pages = [decoder.decode_response("GetRange", body, "")[0] for body in bodies]
         rows = sum(len(page[2]) for page in pages)
-        records = list(records_of(pages))
+        record_pages = list(records_of(pages))
+        records = [record for page in record_pages for record in page]
         assert len(records) == rows == args.rows, (len(records), rows)
         csv = DelimitedFormat("csv")
         # the records with every value already text (only strings ever need quotes: they stay)
-        texts = [tuple(v if v is None or isinstance(v, str) else csv.encode_record([v])[:-1].decode() for v in r)
-                 for r in records]
+        text_pages = [[tuple(v if v is None or isinstance(v, str) else csv.encode_record([v])[:-1].decode()
+                             for v in r) for r in page] for page in record_pages]
 
         def writer_into(bucket: Any, compress: str = "none", file_format: str = "csv") -> Callable[[], None]:
             config = OSSWriterConfig(object="stages/", write_mode="truncate", file_format=file_format,
@@ -159,7 +165,7 @@ def main() -> int:
 
             def action() -> None:
                 sink = OSSWriter(bucket, config, "stages").open_split(0, columns, {"column_types": None})
-                run_transfer(iter(records), sink, columns)
+                run_transfer(record_pages, sink, columns)
                 sink.close()
 
             return action
@@ -168,14 +174,14 @@ def main() -> int:
         figures["decode"] = best_cpu(lambda: [decoder.decode_response("GetRange", b, "") for b in bodies], runs)
         figures["sdk request"] = max(raw_cpu - figures["decode"], 0.0)
         figures["row mapping"] = best_cpu(lambda: list(records_of(pages)), runs)
-        figures["channel"] = best_cpu(lambda: run_transfer(iter(records), NullSink(), columns), runs)
-        encode_all = best_cpu(lambda: [csv.encode_record(r) for r in records], runs)
-        figures["encoding"] = best_cpu(lambda: [csv.encode_record(t) for t in texts], runs)
+        figures["channel"] = best_cpu(lambda: run_transfer(record_pages, NullSink(), columns), runs)
+        encode_all = best_cpu(lambda: [csv.encode_records(page) for page in record_pages], runs)
+        figures["encoding"] = best_cpu(lambda: [csv.encode_records(page) for page in text_pages], runs)
         figures["value formatting"] = max(encode_all - figures["encoding"], 0.0)
         csv_writer = best_cpu(writer_into(NullBucket()), runs)
         figures["sink"] = max(csv_writer - figures["channel"] - encode_all, 0.0)
         figures["compression (gzip)"] = max(best_cpu(writer_into(NullBucket(), "gzip"), runs) - csv_writer, 0.0)
-        data = b"".join(csv.encode_record(r) for r in records)
+        data = b"".join(csv.encode_records(page) or b"" for page in record_pages)
         bucket = conns.oss_bucket(None)
 
         def upload() -> None:
@@ -188,13 +194,13 @@ def main() -> int:
         began = time.perf_counter()
         figures["upload"] = best_cpu(upload, runs)
         upload_wall = (time.perf_counter() - began) / runs
-        parquet_checks = best_cpu(lambda: [w.write(r) for w in [ParquetRecordWriter(
-            NullSink(), columns, row_group_rows=rows + 1)] for r in records], runs)
+        parquet_checks = best_cpu(lambda: [w.write_page(p) for w in [ParquetRecordWriter(
+            NullSink(), columns, row_group_rows=rows + 1)] for p in record_pages], runs)
 
         def parquet_all() -> None:
             writer = ParquetRecordWriter(SimpleNamespace(write=len), columns, row_group_rows=rows + 1)
-            for record in records:
-                writer.write(record)
+            for page in record_pages:
+                writer.write_page(page)
             writer.close()
 
         figures["parquet checks"] = parquet_checks
