@@ -1,5 +1,7 @@
 # Image for the CeleryExecutor stack of docker-compose.yaml: the official Airflow image of the
-# version in requirements.lock, plus the exact locked dependency set and this project's package.
+# version in requirements.lock, plus the runtime lock (never requirements-dev.lock: no test or
+# build tools in the image) and this project's package, installed once (compose does not mount
+# plugins/, so it is the only copy on sys.path).
 FROM apache/airflow:3.3.2-python3.11
 
 COPY --chown=airflow:root requirements.lock /opt/tablestore-channels/requirements.lock

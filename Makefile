@@ -18,7 +18,7 @@ export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db browser node-deps lint test demo up bench proto localcloud-proto lock clean
+.PHONY: venv airflow-db browser node-deps cluster-deps lint test demo up cluster bench proto localcloud-proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -56,7 +56,15 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: airflow-db browser node-deps
+# Debian's postgresql and redis-server, for the Celery stack (make cluster, its test, its bench),
+# installed when missing; they run as unprivileged processes with project-local data.
+cluster-deps:
+	@if ! command -v redis-server > /dev/null || ! { command -v initdb > /dev/null || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; }; then \
+		echo "Installing Debian's postgresql and redis-server"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
+	fi
+
+test: airflow-db browser node-deps cluster-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: airflow-db
@@ -65,7 +73,12 @@ demo: airflow-db
 up: airflow-db
 	$(BIN)/python -m devstack.up
 
-bench: venv
+# The CeleryExecutor stack with two workers on this machine, settings from .env (the file
+# docker-compose reads; made from .env.example with new secrets when missing). Ctrl-C stops it.
+cluster: venv cluster-deps
+	$(BIN)/python -m devstack.cluster $(CLUSTER_ARGS)
+
+bench: venv cluster-deps
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Regenerate the protobuf module of the Tablestore calls the SDK lacks.
@@ -84,4 +97,4 @@ lock: venv
 	$(BIN)/uv pip compile -q requirements.txt -c requirements-dev.lock -o requirements.lock $(LOCK_TARGET)
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .pytest_cache $(NODE_DIR)/node_modules
+	rm -rf $(VENV) $(AIRFLOW_HOME) .localcloud .cluster .pytest_cache $(NODE_DIR)/node_modules

@@ -24,6 +24,7 @@ from tablestore_channels.authoring.params import (
 from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.oss_writer import WRITE_MODES
+from tablestore_channels.config.ots_reader import MULTI_VERSION, NORMAL
 
 DOC = """
 ### Full export: Tablestore -> OSS
@@ -37,13 +38,18 @@ then a manifest object: the commit point). `truncate` removes the previous objec
 prefix only after the manifest is written; a failed run leaves the previous export readable.
 A rerun of the same run rewrites the same object names: no duplicates.
 
+The manifest records when the export began and finished reading (`read_started_at`,
+`read_finished_at`) and what it read (`source`: the table's key, columns, versions kept, the
+mode). Mode `multiVersion` keeps every version with its timestamp: the exports that
+`tablestore_restore_point_in_time` restores from.
+
 Connections: `tablestore_default` (type *tablestore*), `oss_default` (type *oss*, bucket in
 *schema*). Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
 JOB = job(
     "ots",
-    OTS_EXPORT_READER,
+    {**OTS_EXPORT_READER, "mode": "{{ params.mode }}"},
     "oss",
     {
         "datasource": "{{ params.oss_conn_id }}",
@@ -64,6 +70,9 @@ with channel_dag(
     render_template_as_native_obj=True,
     params={
         **ots_export_params(),
+        "mode": choice("normal", (NORMAL, MULTI_VERSION), "normal: one record per row (the listed columns, "
+                       "newest versions); multiVersion: one record per cell version (pk..., column, timestamp, "
+                       "value), every version kept: what a point-in-time restore needs.", "reader.parameter.mode"),
         "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
                                   "writer.parameter.datasource"),
         "object": optional(None, "string", "Object prefix of the export; empty = tablestore/<table>/<yyyymmdd>/.",

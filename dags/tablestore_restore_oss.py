@@ -10,6 +10,7 @@ import pendulum
 
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
+    COLUMN_ITEM,
     choice,
     connection,
     job,
@@ -81,9 +82,6 @@ def _columns(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     return [{"name": name, "type": kind} for name, kind in pairs]
 
 
-_COLUMN_ITEM = {"required": ["name", "type"], "properties": {
-    "name": {"type": "string"}, "type": {"type": "string", "enum": ["string", "int", "double", "bool", "binary"]}}}
-
 with channel_dag(
     "tablestore_restore_oss",
     doc_md=DOC,
@@ -116,13 +114,13 @@ with channel_dag(
         **tablestore_params("iot_readings_restored", "Target table.", "writer"),
         "primary_key": objects_json(_columns(("device_id", "string"), ("ts", "int")), "The source's primary key "
                                     "in order, as JSON: [{\"name\": ..., \"type\": string | int | binary}].",
-                                    "writer.parameter.primaryKey", **_COLUMN_ITEM),
+                                    "writer.parameter.primaryKey", **COLUMN_ITEM),
         "columns": objects_json(_columns(("temperature", "double"), ("humidity", "double"), ("battery", "int"),
                                          ("online", "bool"), ("status", "string"), ("firmware", "string"),
                                          ("site", "string"), ("raw_frame", "binary")),
                                 "The attribute columns after the key, in the source's order, as JSON: "
                                 "[{\"name\": ..., \"type\": string | int | double | bool | binary}].",
-                                "writer.parameter.column", **_COLUMN_ITEM),
+                                "writer.parameter.column", **COLUMN_ITEM),
         "create_table_if_missing": param(True, "Create the table from primary_key (and columns as predefined "
                                          "columns) if it does not exist.", "writer.parameter.createTableIfMissing",
                                          type="boolean"),

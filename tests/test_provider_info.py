@@ -19,7 +19,7 @@ def test_tablestore_connection_type_is_registered_with_its_form():
     assert behaviour["relabeling"] == {
         "host": "Endpoint", "login": "AccessKey ID", "password": "AccessKey secret",
     }
-    assert set(behaviour["hidden_fields"]) == {"schema", "port"}
+    assert set(behaviour["hidden_fields"]) == {"schema"}  # the port stays: the UI's Test button sends it
 
 
 def test_alibaba_provider_types_are_reused_not_redefined():

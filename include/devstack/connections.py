@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import shutil
+import subprocess
+import sys
+import tempfile
 import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
 
 from tablestore_channels.config import connection_ids
 
@@ -43,6 +50,36 @@ def as_environment(endpoints: dict) -> dict[str, str]:
             for conn_id, conn in airflow_connections(endpoints).items()}
 
 
+def import_into_airflow(endpoints: dict, env: Mapping[str, str] | None = None) -> list[str]:
+    """Store the connections in Airflow's metadata DB (so they show under Admin > Connections),
+    with the Airflow of this interpreter's venv and ``env`` (None: this process's). Returns the ids."""
+    conns = airflow_connections(endpoints)
+    # the venv's (not always on PATH), else the one on PATH (the official image's ~/.local/bin)
+    beside = Path(sys.executable).with_name("airflow")
+    airflow = str(beside) if beside.exists() else shutil.which("airflow") or "airflow"
+    # A private file: the keys are the local servers' (not cloud secrets), still not world-readable.
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="connections-") as conn_file:
+        json.dump(conns, conn_file)
+        conn_file.flush()
+        subprocess.run([airflow, "connections", "import", "--overwrite", conn_file.name],
+                       check=True, stdout=subprocess.DEVNULL, env=None if env is None else dict(env))
+    return sorted(conns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m devstack.connections ENDPOINTS_FILE``: import the connections of a localcloud
+    endpoints file into the Airflow of the environment (docker-compose's connections init)."""
+    parser = argparse.ArgumentParser(prog="python -m devstack.connections")
+    parser.add_argument("endpoints_file", type=Path, help="the file `python -m localcloud serve` wrote")
+    args = parser.parse_args(argv)
+    if not args.endpoints_file.is_file():
+        raise SystemExit(f"{args.endpoints_file} does not exist: start `python -m localcloud serve "
+                         f"--endpoints-file {args.endpoints_file}` first.")
+    ids = import_into_airflow(json.loads(args.endpoints_file.read_text()))
+    print(f"Imported Airflow connections: {', '.join(ids)}")
+    return 0
+
+
 class DirectConnections:
     """The channels' clients for the local servers without Airflow (benchmarks, scripts); the
     same shapes as :class:`tablestore_channels.hooks.connections.AirflowConnections`."""
@@ -65,3 +102,7 @@ class DirectConnections:
         oss = self.endpoints["oss"]
         return oss2.Bucket(oss2.Auth(oss["access_key_id"], oss["access_key_secret"]), oss["endpoint"],
                            getattr(config, "bucket", None) or oss["bucket"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 
 from devstack import targets
-from devstack.connections import airflow_connections
+from devstack.connections import import_into_airflow
 from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,18 +51,8 @@ def stop_tree(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> N
     process.wait()
 
 
-def import_connections(airflow: str, airflow_home: Path, endpoints: dict) -> None:
-    """Into the metadata DB (not only the environment) so they show under Admin > Connections."""
-    conn_file = airflow_home / "localcloud-connections.json"
-    conn_file.write_text(json.dumps(airflow_connections(endpoints)))
-    conn_file.chmod(0o600)
-    subprocess.run([airflow, "connections", "import", "--overwrite", str(conn_file)],
-                   check=True, stdout=subprocess.DEVNULL)
-
-
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
-    airflow_home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).with_name("airflow"))
     cloud = LocalCloudProcess(Path(os.environ.get("LOCALCLOUD_DATA_DIR") or ROOT / ".localcloud"))
     standalone: subprocess.Popen | None = None
@@ -70,7 +60,8 @@ def main() -> int:
         endpoints = cloud.start(timeout=300)
         for line in targets.prepare(endpoints):
             print(f"Created {line}", flush=True)
-        import_connections(airflow, airflow_home, endpoints)
+        # In the metadata DB (not only in the environment) so they show under Admin > Connections.
+        import_into_airflow(endpoints)
         port = os.environ.get("AIRFLOW__API__PORT", "8080")
         # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())

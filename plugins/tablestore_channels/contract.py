@@ -6,6 +6,10 @@ A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
   as a stream of records; a record it cannot decode is yielded as :class:`Rejected`;
 - a :class:`CheckpointingReader` also reports where each split stopped (:meth:`read_result`)
   and saves those positions after the writer committed (:meth:`commit`);
+- a :class:`DescribedReader` also describes what it reads (:meth:`source`), which the writer
+  records with the output (an export's manifest: what a restore needs to know of its source);
+- a :class:`SchemaReader` knows the shape of the table its records came from (a restore), and
+  a :class:`SchemaWriter` creates or checks its target table by it (given before :meth:`prepare`);
 - a :class:`TypedReader` also tells the types its source declares for the fields, which the
   writer gets at :meth:`Writer.prepare` (a typed format's schema);
 - a :class:`Writer` checks the target before the run (:meth:`prepare`), opens one
@@ -76,7 +80,8 @@ class Reader(Protocol):
         """The reader of ``config`` (the plugin's typed parameters) for the run ``run_key``."""
 
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
-        """Check the source and cut it: (one JSON descriptor per split, output field names)."""
+        """Check the source and cut it: (one JSON descriptor per split, output field names). At
+        most ``concurrency`` splits: they all run at once, each with its share of ``mbps``."""
 
     def read(self, descriptor: dict) -> Iterator[Record | Rejected]:
         """The records of one planned split."""
@@ -89,6 +94,28 @@ class CheckpointingReader(Reader, Protocol):
 
     def commit(self, results: list[dict], run: dict[str, Any]) -> dict:
         """Save the positions of every split (called after the writer's commit); a summary."""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A Tablestore table's shape: primary key and predefined columns as (name, type) with the
+    service's type names (STRING, INTEGER, DOUBLE, BOOLEAN, BINARY), and the versions it keeps."""
+
+    primary_key: tuple[tuple[str, str], ...]
+    defined_columns: tuple[tuple[str, str], ...] = ()
+    max_versions: int = 1
+
+
+@runtime_checkable
+class SchemaReader(Reader, Protocol):
+    def table_schema(self) -> TableSchema:
+        """The shape of the table the records came from; called in the plan task after :meth:`plan`."""
+
+
+@runtime_checkable
+class DescribedReader(Reader, Protocol):
+    def source(self) -> dict:
+        """What the run read (plugin, table, mode, window...) as JSON; called in the commit task."""
 
 
 @runtime_checkable
@@ -150,6 +177,12 @@ class Writer(Protocol):
 
     def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
         """Make the run's output visible at once (idempotent); the summary."""
+
+
+@runtime_checkable
+class SchemaWriter(Writer, Protocol):
+    def use_schema(self, schema: TableSchema) -> None:
+        """The source table's shape (a :class:`SchemaReader`'s), before :meth:`prepare`."""
 
 
 @runtime_checkable

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from tablestore_channels.channel import read_period
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
@@ -21,8 +22,11 @@ from tablestore_channels.contract import (
     BatchingSplitSink,
     CheckpointingReader,
     Connections,
+    DescribedReader,
     DiscardingWriter,
     Reader,
+    SchemaReader,
+    SchemaWriter,
     TypedReader,
     Writer,
 )
@@ -49,10 +53,17 @@ def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
 
 def plan(job: JobSpec, connections: Connections, run: RunInfo) -> list[dict]:
     """Check source and target, cut the source into splits; one JSON descriptor per split."""
+    concurrent = job.setting.speed.concurrent
     reader = _reader(job, connections, run)
-    descriptors, columns = reader.plan(job.setting.speed.concurrent)
+    descriptors, columns = reader.plan(concurrent)
+    if len(descriptors) > concurrent:  # every split runs at once: more would break concurrent and mbps
+        raise RuntimeError(f"reader {job.reader_plugin!r} planned {len(descriptors)} splits for concurrent={concurrent}; "
+                           "a reader must pack its work into at most `concurrent` splits.")
     types = reader.field_types() if isinstance(reader, TypedReader) else None
-    context = _writer(job, connections, run).prepare(columns, types)
+    writer = _writer(job, connections, run)
+    if isinstance(reader, SchemaReader) and isinstance(writer, SchemaWriter):
+        writer.use_schema(reader.table_schema())
+    context = writer.prepare(columns, types)
     planned_at = time.time()
     return [{"index": i, "splits": len(descriptors), "columns": columns, "reader": d, "writer": context,
              "planned_at": planned_at} for i, d in enumerate(descriptors)]
@@ -68,8 +79,10 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
         sink.collect_dirty(dirty)
     throttle = ByteThrottle(job.setting.speed.bytes_per_second_per_split(splits))
     progress = Progress(f"split {index + 1}/{splits}")
+    started = read_period.now_ms()
     try:
         stats = move(reader, descriptor["reader"], sink, dirty, throttle, progress)
+        finished = read_period.now_ms()
         result = sink.close()
     except ErrorLimitExceeded as error:
         kept = sink.abort()
@@ -77,7 +90,8 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     except BaseException:
         sink.abort()
         raise
-    result.update(read=stats.read, written=stats.read - dirty.count, seconds=stats.seconds)
+    result.update(read=stats.read, written=stats.read - dirty.count, seconds=stats.seconds,
+                  **{read_period.SPLIT_STARTED: started, read_period.SPLIT_FINISHED: finished})
     if isinstance(reader, CheckpointingReader):
         result["reader"] = reader.read_result()
     return result
@@ -86,7 +100,9 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
 def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[dict],
            context: dict | None = None) -> dict:
     """Check the error limit over all splits, commit the writer's output, then the reader's
-    positions (a checkpointing reader): positions never move ahead of committed output."""
+    positions (a checkpointing reader): positions never move ahead of committed output. The
+    writer gets the run's details with when it read (:mod:`read_period`) and, from a
+    :class:`DescribedReader`, what it read (``source``): a manifest records both."""
     read = sum(r["read"] for r in results)
     dirty = sum(r["dirty"] for r in results)
     limit = job.setting.error_limit
@@ -95,8 +111,11 @@ def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[d
         raise ErrorLimitExceeded(
             f"{dirty} dirty record(s) out of {read} exceed {limit.describe()}; nothing was committed and the "
             f"previous output is untouched. Dirty records kept in: {kept}.")
-    summary = _writer(job, connections, run).commit(results, {**run.details, "read": read}, context or {})
     reader = _reader(job, connections, run)
+    details = {**run.details, "read": read, **read_period.of_splits(results)}
+    if isinstance(reader, DescribedReader):
+        details["source"] = reader.source()
+    summary = _writer(job, connections, run).commit(results, details, context or {})
     if isinstance(reader, CheckpointingReader):
         summary.update(reader.commit([r["reader"] for r in results], run.details))
     return {**summary, "read": read, "dirty": dirty, "split_seconds": round(sum(r["seconds"] for r in results), 3)}

@@ -109,7 +109,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         process = subprocess.Popen([sys.executable, "-m", "devstack.up"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, cwd=ROOT)
     stack = Stack(process, f"http://localhost:{port}", log, env)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600  # a loaded machine takes minutes to start Airflow
     while not _serves_dags(stack):  # up, and the DAG processor has parsed the channel DAGs
         assert process.poll() is None, log.read_text()[-4000:]
         assert time.monotonic() < deadline, log.read_text()[-4000:]

@@ -110,21 +110,25 @@ def test_backward_range_reads_in_descending_order(bucket, client):
     assert lines[0][:2] == ["r2", "2"] and lines[-1][0] == "r0"
 
 
-def test_explicit_split_gives_one_task_per_piece_and_the_whole_range(bucket, client):
+@pytest.mark.parametrize(("concurrent", "per_split"), [
+    pytest.param(3, {0: 8, 1: 16, 2: 8}, id="one-split-per-piece"),  # r0 | r1, r2 | r3
+    pytest.param(2, {0: 8, 1: 24}, id="packed"),  # r0 | r1, r2 + r3: at most `concurrent` splits
+])
+def test_explicit_split_points_cut_the_whole_range_into_at_most_concurrent_splits(bucket, client, concurrent,
+                                                                                   per_split, request):
     reader = {"table": "rd_multi", "column": [{"name": n} for n in (*MULTI_PK, "v")],
               "range": {"split": [{"type": "string", "value": "r1"}, {"type": "string", "value": "r2a"}]}}
-    manifest, lines = export(bucket, reader, "rd/split/")
-    assert sorted({o["split"] for o in manifest["objects"]}) == [0, 1, 2]
+    manifest, lines = export(bucket, reader, f"rd/split-{request.node.callspec.id}/",
+                             {"speed": {"concurrent": concurrent}})
     assert lines == expected_lines(table_rows(client, "rd_multi"), [*MULTI_PK, "v"])  # split order = key order
-    per_split = collections.Counter(o["split"] for o in manifest["objects"] for _ in range(o["rows"]))
-    assert per_split == {0: 8, 1: 16, 2: 8}  # r0 | r1, r2 | r3
+    assert collections.Counter(o["split"] for o in manifest["objects"] for _ in range(o["rows"])) == per_split
 
 
 def test_backward_split_on_an_integer_key(bucket, client):
     reader = {"table": "rd_ints", "column": ["k", "v"],
               "range": {"begin": [{"type": "int", "value": 20}], "end": [{"type": "int", "value": -3}],
                         "split": [{"type": "int", "value": 10}, {"type": "int", "value": 0}]}}
-    manifest, lines = export(bucket, reader, "rd/int-split/")
+    manifest, lines = export(bucket, reader, "rd/int-split/", {"speed": {"concurrent": 3}})
     assert [int(k) for k, _ in lines] == list(range(20, -3, -1))
     assert lines == expected_lines(table_rows(client, "rd_ints", [("k", 20)], [("k", -3)],
                                               tablestore.Direction.BACKWARD), ["k", "v"])

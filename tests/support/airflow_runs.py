@@ -44,3 +44,15 @@ def dag_run_process(dag_file: Path, dag_id: str, log: Path, **test_kwargs) -> su
     with open(log, "w") as out:
         return subprocess.Popen([sys.executable, "-c", code, str(dag_file), dag_id, json.dumps(arguments)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def asset_events(uri: str, run_id: str) -> list:
+    """The asset events of ``uri`` that the DAG run ``run_id`` emitted, from the metadata DB."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        events = session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id).filter(
+            AssetModel.uri == uri, AssetEvent.source_run_id == run_id).all()
+        session.expunge_all()
+    return events

@@ -151,7 +151,17 @@ def test_gzip_objects_are_byte_identical_on_rerun(bucket, expected):
     assert lines == expected and manifest["objects"][0]["key"].endswith(".csv.gz")
     before = listing(bucket, "wr/gzip/")
     export(bucket, READER, "wr/gzip/", run_date=when, compress="gzip", suffix=".csv")
-    assert listing(bucket, "wr/gzip/") == before
+    assert stable(listing(bucket, "wr/gzip/")) == stable(before)
+
+
+def stable(objects: dict[str, bytes]) -> dict:
+    """A listing with each manifest less when its run read (a rerun reads at another time)."""
+    def without_read_period(content: bytes) -> bytes | dict:
+        if not content.startswith(b"{"):
+            return content
+        return {k: v for k, v in json.loads(content).items()
+                if not k.startswith(("read_started_at", "read_finished_at"))}
+    return {key: without_read_period(content) for key, content in objects.items()}
 
 
 def test_parquet_keeps_types(bucket, client):
@@ -211,7 +221,7 @@ def test_truncate_replaces_older_output_and_a_rerun_is_identical(bucket, expecte
     assert sorted(after) == sorted([o["key"] for o in second["objects"]] + [
         k for k in after if k.endswith("manifest.json")]) and len(after) == 2
     export(bucket, READER, "wr/truncate/", run_date=when)
-    assert listing(bucket, "wr/truncate/") == after
+    assert stable(listing(bucket, "wr/truncate/")) == stable(after)
 
 
 def test_append_keeps_older_output_and_a_rerun_adds_no_duplicates(bucket, expected):
@@ -223,7 +233,7 @@ def test_append_keeps_older_output_and_a_rerun_adds_no_duplicates(bucket, expect
     assert len(found) == 2 and len(after) == 4
     assert all(delimited_rows(bucket, m) == expected for m in found)
     export(bucket, READER, "wr/append/", run_date=when, writeMode="append")
-    assert listing(bucket, "wr/append/") == after
+    assert stable(listing(bucket, "wr/append/")) == stable(after)
 
 
 def test_non_conflict_refuses_objects_of_another_run_but_reruns_its_own(bucket, expected, capfd):
@@ -232,11 +242,11 @@ def test_non_conflict_refuses_objects_of_another_run_but_reruns_its_own(bucket, 
     assert lines == expected
     after = listing(bucket, "wr/nonconflict/")
     export(bucket, READER, "wr/nonconflict/", run_date=when, writeMode="nonConflict")
-    assert listing(bucket, "wr/nonconflict/") == after
+    assert stable(listing(bucket, "wr/nonconflict/")) == stable(after)
     capfd.readouterr()
     dag_run = run_job(job(READER, {"object": "wr/nonconflict/", "writeMode": "nonConflict"}))
     _failed(dag_run, capfd, "writeMode nonConflict", "already exist under", "wr/nonconflict/")
-    assert listing(bucket, "wr/nonconflict/") == after
+    assert stable(listing(bucket, "wr/nonconflict/")) == stable(after)
 
 
 def _visible_output(bucket, prefix: str) -> list[str]:

@@ -40,6 +40,11 @@ def objects_json(default: list[dict[str, Any]], description: str, job_key: str, 
     return param(default, description, job_key, type="array", items={"type": "object", **item})
 
 
+# An item of a list of typed columns ([{"name": ..., "type": ...}]) in a trigger form.
+COLUMN_ITEM = {"required": ["name", "type"], "properties": {
+    "name": {"type": "string"}, "type": {"type": "string", "enum": ["string", "int", "double", "bool", "binary"]}}}
+
+
 def job(reader_plugin: str, reader: dict[str, Any], writer_plugin: str, writer: dict[str, Any]) -> dict[str, Any]:
     """A job whose ``setting`` comes from :func:`setting_params`."""
     return {

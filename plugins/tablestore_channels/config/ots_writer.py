@@ -74,7 +74,7 @@ class OTSWriterConfig:
             table=p.string("table"), primary_key=primary_key, columns=columns, write_mode=write_mode,
             max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
-            batch_write_count=_batch_count(p),
+            batch_write_count=batch_count(p),
             create_table_if_missing=p.boolean("createTableIfMissing", False),
             datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
         )
@@ -85,8 +85,9 @@ class OTSWriterConfig:
         return [c.name for c in (*self.primary_key, *self.columns)]
 
 
-def _batch_count(p: Parameters) -> int:
-    count = p.integer("batchWriteCount", 100, minimum=1)
+def batch_count(p: Parameters, default: int = 100) -> int:
+    """``batchWriteCount``: rows per BatchWriteRow, within the service's limit."""
+    count = p.integer("batchWriteCount", default, minimum=1)
     if count > MAX_BATCH_ROWS:
         raise ConfigError(p.key("batchWriteCount"), f"is {count}; BatchWriteRow takes at most {MAX_BATCH_ROWS} rows.",
                           f"use 1..{MAX_BATCH_ROWS}.")

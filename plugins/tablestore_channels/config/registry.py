@@ -17,8 +17,10 @@ from tablestore_channels.config.odps_writer import ODPSWriterConfig
 from tablestore_channels.config.oss_reader import OSSReaderConfig
 from tablestore_channels.config.oss_writer import OSSWriterConfig
 from tablestore_channels.config.ots_reader import OTSReaderConfig
+from tablestore_channels.config.ots_replay_writer import OTSReplayWriterConfig
 from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
 from tablestore_channels.config.ots_writer import OTSWriterConfig
+from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ READERS: dict[str, Plugin] = {
     "ots": Plugin(OTSReaderConfig, "tablestore_channels.readers.ots_range:OTSRangeReader"),
     "otsstream": Plugin(OTSStreamReaderConfig, "tablestore_channels.readers.ots_stream:OTSStreamReader"),
     "oss": Plugin(OSSReaderConfig, "tablestore_channels.readers.oss:OSSReader"),
+    "pointintime": Plugin(PointInTimeReaderConfig, "tablestore_channels.readers.point_in_time:PointInTimeReader"),
 }
 WRITERS: dict[str, Plugin] = {
     "oss": Plugin(OSSWriterConfig, "tablestore_channels.writers.oss:OSSWriter"),
     "odps": Plugin(ODPSWriterConfig, "tablestore_channels.writers.odps:ODPSWriter"),
     "ots": Plugin(OTSWriterConfig, "tablestore_channels.writers.ots:OTSWriter"),
+    "otsreplay": Plugin(OTSReplayWriterConfig, "tablestore_channels.writers.ots_replay:OTSReplayWriter"),
 }
 
 

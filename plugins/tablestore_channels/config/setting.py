@@ -37,8 +37,10 @@ class ErrorLimit:
 
 @dataclass(frozen=True)
 class Speed:
-    """``mbps``: byte throttle for the whole job in MB/s (None = unlimited), shared evenly by the
-    parallel splits. ``concurrent``: number of splits run in parallel."""
+    """As in DataX: ``concurrent`` is how many splits run at once, and ``mbps`` the byte throttle
+    of the whole job in MB/s (None = unlimited). A plan has at most ``concurrent`` splits (readers
+    pack their work into that many), so every split may run at once and each gets an equal
+    share of ``mbps``."""
 
     mbps: float | None = None
     concurrent: int = 1

@@ -15,13 +15,14 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Asset, AssetAlias, BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException
 
-from tablestore_channels import jobrun
+from tablestore_channels import jobrun, lineage
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
 from tablestore_channels.hooks.connections import AirflowConnections
+from tablestore_channels.hooks.tablestore import TablestoreHook
 
 log = logging.getLogger(__name__)
 _NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
@@ -66,7 +67,7 @@ class _ChannelOperator(BaseOperator):
     def _where(self, key: str) -> str:
         """The param that set ``key`` (or the one that set the nearest enclosing key), and the key."""
         prefix = key
-        while prefix:
+        while prefix in self._param_of_key or _LAST_SEGMENT.search(prefix):
             if prefix in self._param_of_key:
                 return f"param {self._param_of_key[prefix]!r} ({key})"
             prefix = _LAST_SEGMENT.sub("", prefix)
@@ -111,6 +112,8 @@ class ChannelCommitOperator(_ChannelOperator):
     :param plan: the plan task's descriptors (they carry the writer's context).
     :param results: the transfer tasks' results.
     Returns the summary: rows, bytes, objects, dirty count, duration, and where the output is.
+    Each :class:`AssetAlias` among its ``outlets`` gets an event of the output's asset
+    (:mod:`tablestore_channels.lineage`); OpenLineage gets the inputs and output with row counts.
     """
 
     template_fields: Sequence[str] = ("job", "plan", "results")  # rendering resolves the XComs
@@ -126,7 +129,31 @@ class ChannelCommitOperator(_ChannelOperator):
         # from the plan to now (the DAG run's start date is the logical date under `dags test`)
         summary["duration_seconds"] = round(time.time() - self.plan[0]["planned_at"], 3)
         log.info("Committed: %s", summary)
+        self.summary = summary
+        aliases = [o for o in self.outlets if isinstance(o, AssetAlias)]
+        if aliases:
+            output = lineage.output(JobSpec.from_dict(self.job), summary, _Namespaces())
+            extra = lineage.event_extra(summary, run_info(context).details)
+            for alias in aliases:
+                context["outlet_events"][alias].add(Asset(output.uri), extra=extra)
         return summary
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The job's input and output datasets, with the rows read and written (OpenLineage)."""
+        from airflow.providers.openlineage.extractors import OperatorLineage
+        from openlineage.client.event_v2 import InputDataset, OutputDataset
+        from openlineage.client.facet_v2 import input_statistics_input_dataset, output_statistics_output_dataset
+
+        summary = getattr(self, "summary", None) or {}
+        spec, namespaces = JobSpec.from_dict(self.job), _Namespaces()
+        read = input_statistics_input_dataset.InputStatisticsInputDatasetFacet(rowCount=summary.get("read"))
+        written = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+            rowCount=summary.get("rows"), size=summary.get("bytes"), fileCount=summary.get("objects"))
+        output = lineage.output(spec, summary, namespaces)
+        return OperatorLineage(
+            inputs=[InputDataset(d.namespace, d.name, inputFacets={"inputStatistics": read})
+                    for d in lineage.inputs(spec, namespaces)],
+            outputs=[OutputDataset(output.namespace, output.name, outputFacets={"outputStatistics": written})])
 
 
 class ChannelCleanupOperator(_ChannelOperator):
@@ -141,6 +168,18 @@ class ChannelCleanupOperator(_ChannelOperator):
 
     def execute(self, context: Context) -> dict:
         return self._run(jobrun.discard, run_info(context))
+
+
+class _Namespaces:
+    """:class:`tablestore_channels.lineage.Namespaces` from the Airflow connections."""
+
+    def tablestore_instance(self, config: Any) -> str:
+        if config.inline_credentials is not None:
+            return config.inline_credentials.instance_name
+        return TablestoreHook(tablestore_conn_id=config.datasource).instance_name
+
+    def oss_bucket(self, config: Any) -> str:
+        return AirflowConnections().oss_bucket(config).bucket_name
 
 
 def _param_of_key(job: Mapping[str, Any]) -> dict[str, str]:

@@ -1,16 +1,19 @@
 """OTSReader: a table, or a primary-key range of it, read with GetRange page by page.
 
 Plan: the range is cut at the configured ``split`` points or, when none are given and more than
-one split is wanted, at real partition boundaries from ComputeSplitPointsBySize (DataX guesses
-equal-width ranges on the first key column instead). Read: GetRange from the split's start,
-following ``next_start_primary_key`` until the split is done; every call retried by
-:class:`Retry`, so a retried page neither loses nor repeats rows.
+one split is wanted, into pieces of about equal size at boundaries from ComputeSplitPointsBySize
+(DataX guesses equal-width ranges on the first key column instead). The ranges are packed into at
+most ``concurrent`` splits, each reading its ranges one after the other, so that no more than
+``concurrent`` transfers run at once and ``mbps`` holds for the whole job. Read: GetRange from
+each range's start, following ``next_start_primary_key`` until the range is done; every call
+retried by :class:`Retry`, so a retried page neither loses nor repeats rows.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,9 +24,10 @@ import tablestore
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
-from tablestore_channels.contract import Connections, PagedReader, TypedReader
+from tablestore_channels.contract import Connections, DescribedReader, PagedReader, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
+from tablestore_channels.readers.export_source import table_source
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,11 @@ log = logging.getLogger(__name__)
 _UNIT_100MB = 100 * 1024 * 1024
 _UNIT_1MB = 1024 * 1024  # the smallest unit the service accepts
 _FIELD_TYPES = {"STRING": "string", "INTEGER": "int", "DOUBLE": "double", "BOOLEAN": "bool", "BINARY": "binary"}
+# Pieces of ComputeSplitPointsBySize per planned split: cutting only at piece boundaries keeps a
+# split within about 1/32 of its share.
+_PIECES_PER_SPLIT = 32
+# Keeps one answer small: a TB-sized table asked at 1 MiB would return a million points.
+_MAX_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,8 @@ class TableInfo:
 
 @dataclass(frozen=True)
 class RangeSplit:
-    """One split: rows from ``start`` (inclusive) to ``end`` (exclusive) in the scan direction."""
+    """One range of the plan: rows from ``start`` (inclusive) to ``end`` (exclusive) in the scan
+    direction; ``index`` is its place in the plan. A split reads one or more of them."""
 
     index: int
     start: tuple[Any, ...]
@@ -74,7 +84,7 @@ class RangeSplit:
                    tuple(keys.from_json(v) for v in data["end"]))
 
 
-class OTSRangeReader(TypedReader, PagedReader):
+class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
     """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
 
     def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
@@ -106,6 +116,11 @@ class OTSRangeReader(TypedReader, PagedReader):
             defined_types=tuple(kind for _, kind, *_ in (meta.defined_columns or [])),
         )
 
+    def source(self) -> dict:
+        """The table and how it was read, for the manifest (:mod:`export_source`)."""
+        return table_source(self.config, self.retry.call("DescribeTable", self.client.describe_table,
+                                                         self.config.table))
+
     def field_types(self) -> list[str | None]:
         """The type the table declares for each output field (primary-key and predefined columns,
         from DescribeTable); None for other attribute columns, constants and multiVersion values."""
@@ -122,14 +137,18 @@ class OTSRangeReader(TypedReader, PagedReader):
         return [c.name if not c.is_constant else f"const_{i}" for i, c in enumerate(self._columns(table))]
 
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
-        """Check the table and cut the range: (one JSON descriptor per split, output column names)."""
+        """Check the table and cut the range: (one JSON descriptor per split, output column names).
+        A split holds one or more ranges, read in scan order; there are at most ``concurrency``."""
         table = self.describe()
-        splits = self.plan_ranges(table, concurrency)
-        log.info("Planned %d split(s) of table %s", len(splits), table.name)
-        return [{"table": table.to_json(), "split": s.to_json()} for s in splits], self.output_columns(table)
+        ranges = self.plan_ranges(table, concurrency)
+        splits = _packed(ranges, concurrency)
+        log.info("Planned %d range(s) of table %s in %d split(s)", len(ranges), table.name, len(splits))
+        return ([{"table": table.to_json(), "ranges": [r.to_json() for r in split]} for split in splits],
+                self.output_columns(table))
 
     def plan_ranges(self, table: TableInfo, concurrency: int) -> list[RangeSplit]:
-        """Cut the configured range into splits (at most ``concurrency`` when automatic)."""
+        """Cut the configured range: at the ``split`` points, or into at most ``concurrency``
+        pieces of about equal size."""
         self._columns(table)  # fail early on an unusable column list
         start, end = self.config.resolve_range(table.primary_key)
         width = len(table.primary_key)
@@ -146,22 +165,30 @@ class OTSRangeReader(TypedReader, PagedReader):
     def _auto_split_points(self, table: TableInfo, start: list, end: list, concurrency: int) -> list[list]:
         forward = self.config.forward
         low, high = (start, end) if forward else (end, start)
-        low_key, high_key = keys.row_key(low), keys.row_key(high)
-        names = [n for n, _ in table.primary_key]
-        points: list[list] = []
-        for unit in (_UNIT_100MB, _UNIT_1MB):
-            result = self.retry.call("ComputeSplitPointsBySize", self.client.compute_split_points_by_size,
-                                     self.config.table, 1, split_size_unit_in_byte=unit)
-            boundaries = [[dict(s.upper).get(n, keys.INF_MIN) for n in names] for s in result.splits[:-1]]
-            points = [p for p in boundaries if low_key < keys.row_key(p) < high_key]
-            if len(points) + 1 >= concurrency:
-                break
-        if len(points) + 1 > concurrency:  # keep evenly spaced boundaries: the pieces are about equal in size
-            step = (len(points) + 1) / concurrency
-            points = [points[round(step * k) - 1] for k in range(1, concurrency)]
+        # Every piece of an answer is about the unit asked for, so the answer at 100 MiB measures
+        # the range; cut at that unit, a 110 MiB table can only be split 100 / 10. When it has too
+        # few pieces to cut evenly, ask again at a size that gives many pieces per split.
+        table_pieces, points = self._split_points_within(table, low, high, 1, _UNIT_100MB)
+        wanted = _PIECES_PER_SPLIT * concurrency
+        if len(points) + 1 < wanted:
+            range_mib = (len(points) + 1) * _UNIT_100MB // _UNIT_1MB
+            size_mib = max(1, range_mib // wanted, math.ceil(table_pieces * _UNIT_100MB / _UNIT_1MB / _MAX_POINTS))
+            _, points = self._split_points_within(table, low, high, size_mib, _UNIT_1MB)
+        points = _even_cut(points, concurrency)
         log.info("Table %s: %d split(s) from ComputeSplitPointsBySize for concurrency %d",
                  self.config.table, len(points) + 1, concurrency)
         return points if forward else points[::-1]
+
+    def _split_points_within(self, table: TableInfo, low: list, high: list, size: int,
+                             unit: int) -> tuple[int, list[list]]:
+        """ComputeSplitPointsBySize at ``size`` x ``unit`` bytes: (pieces of the whole table, the
+        boundaries strictly inside ``low`` .. ``high``, ascending)."""
+        result = self.retry.call("ComputeSplitPointsBySize", self.client.compute_split_points_by_size,
+                                 self.config.table, size, split_size_unit_in_byte=unit)
+        names = [n for n, _ in table.primary_key]
+        low_key, high_key = keys.row_key(low), keys.row_key(high)
+        boundaries = [[dict(s.upper).get(n, keys.INF_MIN) for n in names] for s in result.splits[:-1]]
+        return len(result.splits), [p for p in boundaries if low_key < keys.row_key(p) < high_key]
 
     def _columns(self, table: TableInfo):
         columns = self.config.columns
@@ -176,14 +203,17 @@ class OTSRangeReader(TypedReader, PagedReader):
 
     # --- reading -----------------------------------------------------------------------------
     def read(self, descriptor: dict) -> Iterator[tuple]:
-        """The records of one planned split, in scan order."""
+        """The records of one planned split: its ranges one after the other, in scan order."""
         return itertools.chain.from_iterable(self.read_pages(descriptor))
 
     def read_pages(self, descriptor: dict) -> Iterator[list[tuple]]:
-        """The records of one planned split, in scan order, a GetRange page at a time."""
-        return self.read_range(TableInfo.from_json(descriptor["table"]), RangeSplit.from_json(descriptor["split"]))
+        """The records of :meth:`read`, a GetRange page at a time."""
+        table = TableInfo.from_json(descriptor["table"])
+        for data in descriptor["ranges"]:
+            yield from self.read_range(table, RangeSplit.from_json(data))
 
     def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[list[tuple]]:
+        """The records of one range, a GetRange page at a time."""
         config = self.config
         names = [n for n, _ in table.primary_key]
         direction = tablestore.Direction.FORWARD if config.forward else tablestore.Direction.BACKWARD
@@ -200,7 +230,7 @@ class OTSRangeReader(TypedReader, PagedReader):
         convert = _multi_version_records if multi else RowRecords(columns, table.declared_types())
 
         def fetch(page_start):
-            return self.retry.call(f"GetRange({config.table}, split {split.index})", self.client.get_range,
+            return self.retry.call(f"GetRange({config.table}, range {split.index})", self.client.get_range,
                                    config.table, direction, page_start, end, **kwargs)
 
         # The next page is fetched while this one is converted and written.
@@ -210,6 +240,23 @@ class OTSRangeReader(TypedReader, PagedReader):
                 _, next_start, rows, _ = page.result()
                 page = prefetch.submit(fetch, next_start) if next_start else None
                 yield convert(rows)
+
+
+def _even_cut(points: list[list], parts: int) -> list[list]:
+    """Of the boundaries of ``len(points) + 1`` pieces of about equal size, the ``parts - 1`` whose
+    cumulative size is nearest to each equal share (all of them when there are too few)."""
+    if len(points) + 1 <= parts:
+        return points
+    step = (len(points) + 1) / parts
+    return [points[round(step * k) - 1] for k in range(1, parts)]
+
+
+def _packed(ranges: list[RangeSplit], parts: int) -> list[list[RangeSplit]]:
+    """``ranges`` in at most ``parts`` groups of consecutive ranges, about equal in number: each
+    split keeps the scan order and the splits follow each other in it."""
+    parts = max(1, min(parts, len(ranges)))
+    bounds = [k * len(ranges) // parts for k in range(parts + 1)]
+    return [ranges[lo:hi] for lo, hi in zip(bounds, bounds[1:])]
 
 
 # Page converters: the per-row work of an export, kept to a few C-level calls per row.

@@ -34,10 +34,11 @@ from typing import Any
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, OTSStreamReaderConfig
-from tablestore_channels.contract import CheckpointingReader, Connections
+from tablestore_channels.contract import CheckpointingReader, Connections, DescribedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.readers import stream_lineage, stream_records
+from tablestore_channels.readers.export_source import window_source
 from tablestore_channels.readers.stream_checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.retrying import Retry, ots_retriable
 
@@ -48,7 +49,7 @@ TRIMMED = "OTSTrimmedDataAccess"
 HOUR_MS = 3600 * 1000
 
 
-class OTSStreamReader(CheckpointingReader):
+class OTSStreamReader(CheckpointingReader, DescribedReader):
     """Reads ``config.data_table``'s stream through ``client`` (with NoRetryPolicy: ``retry`` is
     the one retry loop). ``clock`` returns seconds since the epoch."""
 
@@ -69,6 +70,10 @@ class OTSStreamReader(CheckpointingReader):
     @classmethod
     def from_connections(cls, config: OTSStreamReaderConfig, connections: Connections, run_key: str) -> OTSStreamReader:
         return cls(connections.tablestore(config), config)
+
+    def source(self) -> dict:
+        """The table, the window and the mode, for the manifest (:mod:`export_source`)."""
+        return window_source(self.config)
 
     @property
     def window(self) -> str:

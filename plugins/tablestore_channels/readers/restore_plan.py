@@ -1,0 +1,240 @@
+"""Which full export and which stream windows rebuild a table as it was at a moment T, or why
+none can; found from the manifests alone, before anything is written.
+
+A full export is not a snapshot: it read each row at some moment of its reading. Every stream
+change is an assignment to cells, versions or rows (:mod:`tablestore_channels.writers.row_effects`),
+so replaying, in commit order, every change from the export's *start* onto rows that already
+reflect some of them gives the state at T. The export must have *finished* reading at or before
+T: it may hold changes made after that, which no replay undoes. Hence:
+
+- the export: the latest committed full export of the table that kept every version
+  (``multiVersion``, whole table, every column) and finished reading by ``T - skew``;
+- the windows: committed (a manifest), multi-version, covering ``[export start - skew, T]`` without
+  a gap (overlaps replay harmlessly), in start order; the last one is cut at T by each change's
+  commit time, which only its sequence info carries.
+
+``skew`` is the most the workers' clocks (which timed the export) and Tablestore's (which times
+the changes) may differ. A change belongs to T when committed at or before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import oss2
+
+from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
+from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig
+from tablestore_channels.errors import PreconditionError
+from tablestore_channels.formats.export_layout import MANIFEST_SUFFIX
+from tablestore_channels.readers.export_source import StreamWindow, TableExport
+from tablestore_channels.retrying import Retry
+
+log = logging.getLogger(__name__)
+
+_KEY = "configuration.reader.parameter."
+# <prefix><yyyymmdd>/<start>-<end>/...: the stream sync's layout (UTC, to the second)
+_WINDOW_FOLDER = re.compile(r"(\d{8})/(\d{14})-(\d{14})/")
+_DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A window to replay; ``cut_us``: keep only its changes committed at or before it."""
+
+    window: StreamWindow
+    cut_us: int | None
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    export: TableExport
+    windows: tuple[Replayed, ...]
+
+    def describe(self) -> str:
+        cut = self.windows[-1]
+        return (f"export oss://…/{self.export.manifest_key} (read {_iso(self.export.read_started_ms)} .. "
+                f"{_iso(self.export.read_finished_ms)}), then {len(self.windows)} window(s) "
+                f"{_iso(self.windows[0].window.start_ms)} .. {_iso(cut.window.end_ms)}"
+                + (" (the last cut at T)" if cut.cut_us is not None else ""))
+
+
+def resolve(bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) -> RestorePlan:
+    """The plan for ``config``; PreconditionError naming the gap and the fix when there is none."""
+    finder = _Finder(bucket, retry, config)
+    export = finder.export()
+    return RestorePlan(export, finder.windows(export))
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
+
+
+class _Finder:
+    def __init__(self, bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) -> None:
+        self.bucket = bucket
+        self.retry = retry
+        self.config = config
+        self.point_ms = config.point_us // 1000
+        self.skew = config.max_clock_skew_ms
+
+    def _where(self, prefix: str) -> str:
+        return f"oss://{self.bucket.bucket_name}/{prefix}"
+
+    def _listing(self, prefix: str) -> list[oss2.models.SimplifiedObjectInfo]:
+        return self.retry.call(f"ListObjects {prefix}", lambda: list(oss2.ObjectIteratorV2(self.bucket, prefix=prefix)))
+
+    def _manifest(self, key: str) -> dict:
+        return json.loads(self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read()))
+
+    # --- the export --------------------------------------------------------------------------
+    def export(self) -> TableExport:
+        config = self.config
+        found = [TableExport.of(o.key, self._manifest(o.key)) for o in self._listing(config.export_prefix)
+                 if o.key.endswith(MANIFEST_SUFFIX)]
+        exports = [e for e in found if e is not None and e.table == config.table]
+        if not exports:
+            raise PreconditionError(
+                f"no committed full export of table {config.table!r} under {self._where(config.export_prefix)} (no "
+                "manifest of an OTSReader export that records its reading times). Fix: give the prefix the full "
+                "exports are written under, or run a full export (tablestore_full_export_oss, mode multiVersion) "
+                "and restore to a moment after it.", key=_KEY + "exportPrefix")
+        usable = [e for e in exports if e.full_versions]
+        if not usable:
+            shown = "; ".join(f"{self._where(e.manifest_key)}: {e.why_not}" for e in exports[:3])
+            raise PreconditionError(
+                f"none of the {len(exports)} full export(s) of table {config.table!r} can serve a restore that keeps "
+                f"cell timestamps: {shown}. Fix: take full exports with mode multiVersion of the whole table (every "
+                "column and version), e.g. tablestore_full_export_oss with mode multiVersion.",
+                key=_KEY + "exportPrefix")
+        before = [e for e in usable if e.read_finished_ms + self.skew <= self.point_ms]
+        if config.export_manifest:
+            before = [e for e in before if e.manifest_key == config.export_manifest]
+            if not before:
+                raise PreconditionError(f"the export {self._where(config.export_manifest)} chosen for this restore "
+                                        "is gone or cannot serve it any more. Fix: run the restore again from its "
+                                        "start.", key=_KEY + "exportManifest")
+        if not before:
+            oldest = min(usable, key=lambda e: e.read_finished_ms)
+            raise PreconditionError(
+                f"T ({config.point_text}) is before the oldest usable full export of table {config.table!r}: the "
+                f"earliest, {self._where(oldest.manifest_key)}, finished reading at "
+                f"{_iso(oldest.read_finished_ms)} and may hold changes made after T, which no replay undoes. Fix: "
+                f"choose T at or after {_iso(oldest.read_finished_ms + self.skew)}; a moment before it needs an "
+                "export that finished reading before it (keep older exports as long as you may restore to them).",
+                key=_KEY + "pointInTime")
+        chosen = max(before, key=lambda e: (e.read_started_ms, e.manifest_key))
+        log.info("Full export for T=%s: %s (read %s .. %s)", config.point_text, chosen.manifest_key,
+                 _iso(chosen.read_started_ms), _iso(chosen.read_finished_ms))
+        return chosen
+
+    # --- the windows -------------------------------------------------------------------------
+    def windows(self, export: TableExport) -> tuple[Replayed, ...]:
+        config = self.config
+        start_ms = export.read_started_ms - self.skew
+        committed, uncommitted = self._window_folders(start_ms)
+        cursor, chain = start_ms, []
+        for window in sorted(committed, key=lambda w: (w.start_ms, -w.end_ms)):
+            if cursor > self.point_ms:
+                break
+            if window.end_ms <= cursor:
+                continue  # covered already (an overlap replays harmlessly, a duplicate is skipped)
+            if window.start_ms > cursor:
+                self._gap(cursor, window.start_ms, uncommitted)
+            chain.append(window)
+            cursor = window.end_ms
+        if cursor <= self.point_ms:
+            self._gap(cursor, None, uncommitted)
+        replayed = []
+        for window in chain:
+            self._check_mode(window)
+            cut = window.end_ms * 1000 - 1 > config.point_us
+            if cut and not window.sequence_info:
+                raise PreconditionError(
+                    f"stream window {window.window} ({self._where(window.manifest_key)}) holds T ({config.point_text}) "
+                    "but was exported without sequence info, so its changes cannot be cut at T. Fix: choose T at "
+                    f"its start ({_iso(window.start_ms)}) or end, or rerun the window with isExportSequenceInfo "
+                    "(export_sequence_info) on.", key=_KEY + "pointInTime")
+            replayed.append(Replayed(window, config.point_us if cut else None))
+        return tuple(replayed)
+
+    def _check_mode(self, window: StreamWindow) -> None:
+        if window.mode == MULTI_VERSION:
+            return
+        why = ("keeps one record per changed row and drops deletes and versions" if window.mode == SINGLE_VERSION
+               else f"is of mode {window.mode!r}")
+        raise PreconditionError(
+            f"stream window {window.window} ({self._where(window.manifest_key)}) was exported in mode "
+            f"{window.mode}, which {why}: it cannot be replayed. Fix: export the stream in mode multi_version "
+            "(rerun the windows from this one while the stream still holds them), or choose a T before "
+            f"{_iso(window.start_ms)}.", key=_KEY + "streamPrefix")
+
+    def _gap(self, from_ms: int, to_ms: int | None, uncommitted: list[tuple[int, int, str]]) -> None:
+        config = self.config
+        upto = to_ms if to_ms is not None else self.point_ms + 1
+        open_runs = [(s, e, folder) for s, e, folder in uncommitted if s < upto and e > from_ms]
+        if open_runs:
+            s, e, folder = open_runs[0]
+            raise PreconditionError(
+                f"stream window [{_iso(s)}, {_iso(e)}) of table {config.table!r} at {self._where(folder)} has "
+                "objects but no manifest: its run did not commit, so its changes cannot be replayed. Fix: rerun "
+                "that window's stream sync (clear its failed tasks) until it commits, then restore again.",
+                key=_KEY + "streamPrefix")
+        if to_ms is None:
+            raise PreconditionError(
+                f"the committed stream windows of table {config.table!r} under {self._where(config.stream_prefix)} "
+                f"reach only {_iso(from_ms)}, before T ({config.point_text}). Fix: wait until the stream sync has "
+                "committed the window that holds T (a window is exported lagMinutes after its end), or choose a "
+                f"T before {_iso(from_ms)}.", key=_KEY + "pointInTime")
+        raise PreconditionError(
+            f"no committed stream window of table {config.table!r} under {self._where(config.stream_prefix)} covers "
+            f"[{_iso(from_ms)}, {_iso(to_ms)}), between the full export's start and T ({config.point_text}): those "
+            "changes are missing. Fix: run the stream sync for that time (tablestore_stream_sync_oss, e.g. airflow "
+            "backfill create ... --reprocess-behavior completed) while the stream still holds it, or choose a T "
+            f"before {_iso(from_ms)}.", key=_KEY + "streamPrefix")
+
+    def _window_folders(self, start_ms: int) -> tuple[list[StreamWindow], list[tuple[int, int, str]]]:
+        """The committed windows (their newest manifest) and the bounds of folders without one,
+        in the days that can hold windows of ``[start_ms, T]``."""
+        prefix = self.config.stream_prefix
+        folders: dict[str, list[oss2.models.SimplifiedObjectInfo]] = {}
+        for day in _days(start_ms - _DAY_MS, self.point_ms):
+            for entry in self._listing(f"{prefix}{day}/"):
+                match = _WINDOW_FOLDER.match(entry.key, len(prefix))
+                if match:
+                    folders.setdefault(entry.key[:match.end()], []).append(entry)
+        committed, uncommitted = [], []
+        for folder, entries in sorted(folders.items()):
+            match = _WINDOW_FOLDER.match(folder, len(prefix))
+            assert match is not None
+            low, high = (_utc_ms(match.group(2)), _utc_ms(match.group(3)) + 1000)  # seconds in the folder name
+            if high <= start_ms or low > self.point_ms:
+                continue
+            manifests = [e for e in entries if e.key.endswith(MANIFEST_SUFFIX)]
+            if not manifests:
+                uncommitted.append((low, high, folder))
+                continue
+            newest = max(manifests, key=lambda e: (e.last_modified, e.key))
+            window = StreamWindow.of(newest.key, self._manifest(newest.key))
+            if window is None or window.table != self.config.table:
+                log.warning("%s is not a stream window of table %s; ignored", self._where(newest.key), self.config.table)
+                continue
+            committed.append(window)
+        return committed, uncommitted
+
+
+def _days(from_ms: int, to_ms: int) -> Iterator[str]:
+    day = dt.datetime.fromtimestamp(from_ms / 1000, dt.UTC).date()
+    last = dt.datetime.fromtimestamp(to_ms / 1000, dt.UTC).date()
+    while day <= last:
+        yield f"{day:%Y%m%d}"
+        day += dt.timedelta(days=1)
+
+
+def _utc_ms(text: str) -> int:
+    return int(dt.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC).timestamp() * 1000)
