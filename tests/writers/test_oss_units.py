@@ -81,6 +81,7 @@ def export(config: OSSWriterConfig, page_size: int | None, kinds: list | None = 
     {"file_format": "text", "field_delimiter": "|", "max_file_size": 20_000},
     {"file_format": "csv", "compress": "gzip"},
     {"file_format": "csv", "compress": "gzip", "max_file_size": 3_000},
+    {"file_format": "csv", "compress": "gzip", "max_file_size": 12_000},
     {"file_format": "parquet"},
     {"file_format": "parquet", "max_file_size": 1},
 ], ids=lambda s: "-".join(f"{v}" for k, v in s.items() if k != "header"))

@@ -18,7 +18,6 @@ object's schema recorded in the manifest.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from tablestore_channels.contract import Connections, DiscardingWriter, PagedSpl
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
+from tablestore_channels.formats.gzip_member import GzipMember
 from tablestore_channels.formats.parquet import KIND_OF_COLUMN_TYPE, ParquetRecordWriter, WiderSchema
 from tablestore_channels.retrying import Retry, oss_retriable
 from tablestore_channels.writers.oss_upload import StreamedObject, abort_staged, complete_staged, staged_uploads
@@ -41,13 +41,6 @@ log = logging.getLogger(__name__)
 _DELETE_BATCH = 1000
 _COMPLETING_THREADS = 8
 _STAGING = ("upload_id", "etags")  # what a split's result carries for the commit, not the manifest
-_GZIP_HEADER = 10
-
-
-def _deflated_at_most(size: int) -> int:
-    """An upper bound of the bytes deflate emits for ``size`` bytes (zlib's deflateBound is
-    below ``size`` + 0.1 % + 1 KiB)."""
-    return size + size // 1000 + 1024
 
 
 class OSSWriter(DiscardingWriter):
@@ -201,23 +194,19 @@ class OSSSplitWriter(PagedSplitSink):
         self._sink: StreamedObject | None = None
         self._stream: Any = None  # what records are written to: the sink, a gzip wrapper or a parquet writer
         self._rows = 0
-        self._fed = 0  # bytes written to the gzip wrapper of the object
         self._dirty: StreamedObject | None = None
         self.dirty_count = 0
 
     def _open_object(self, kinds: list[str | None] | None = None) -> StreamedObject:
         key = self.job.layout.data_key(self.split, len(self._objects))
         sink = self._sink = StreamedObject(self.job.bucket, key, self.job.retry, self.uploader)
-        self._rows = self._fed = 0
+        self._rows = 0
         if self._delimited is None:
             self._stream = ParquetRecordWriter(sink, self.column_names, kinds=kinds or self.kinds)
             return sink
-        # mtime=0 and no file name: a rerun produces byte-identical objects
-        self._stream = (gzip.GzipFile(filename="", fileobj=sink, mode="wb", mtime=0)
-                        if self.config.compress == "gzip" else sink)
+        self._stream = GzipMember(sink) if self.config.compress == "gzip" else sink
         if self._header:
             self._stream.write(self._header)
-            self._fed = len(self._header)
         return sink
 
     def _close_object(self, sink: StreamedObject) -> None:
@@ -247,7 +236,6 @@ class OSSSplitWriter(PagedSplitSink):
         else:
             line = self._delimited.encode_record(record)
             self._stream.write(line)
-            self._fed += len(line)
             size = len(line)
         self._rows += 1
         if sink.size >= self.config.max_file_size:
@@ -263,14 +251,14 @@ class OSSSplitWriter(PagedSplitSink):
         sink = self._sink or self._open_object()
         # Written one by one, the object would end after the first record that takes it to
         # maxFileSize: the page goes whole only where that cannot happen within it.
-        if self._stream is sink:
-            reach = sink.size + len(data)
+        limit = self.config.max_file_size
+        if isinstance(self._stream, GzipMember):
+            if not self._stream.write_below(data, limit):
+                return 0, 0
+        elif sink.size + len(data) < limit:
+            sink.write(data)
         else:
-            reach = _GZIP_HEADER + _deflated_at_most(self._fed + len(data))
-        if reach >= self.config.max_file_size:
             return 0, 0
-        self._stream.write(data)
-        self._fed += len(data)
         self._rows += len(records)
         return len(records), len(data)
 
