@@ -195,9 +195,12 @@ class DelimitedFormat:
                 if render is None:
                     return None
                 texts = render(column)
+                clash = null in texts
             elif types <= self._renderers.keys():
                 renderers = self._renderers
-                texts = [null if value is None else renderers[value.__class__](value) for value in column]
+                texts = [value if value.__class__ is str else null if value is None
+                         else renderers[value.__class__](value) for value in column]
+                clash = texts.count(null) != column.count(None)
             else:
                 return None
         except DirtyRecord:
@@ -206,7 +209,6 @@ class DelimitedFormat:
         # C-speed scans of the whole column, as encode_record scans a line: a value rendered as
         # nullFormat, a line break, the delimiter or a quote inside a value
         blob = "\0".join(texts)
-        clash = texts.count(null) != column.count(None)
         if not (clash or "\n" in blob or "\r" in blob or delimiter in blob or (self._csv and '"' in blob)):
             return texts
         if not self._csv:

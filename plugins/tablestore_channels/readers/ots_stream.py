@@ -221,8 +221,10 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
                 caught_up = not records and not batch.may_more_record
                 if stop is None and following is not None and not caught_up:
                     pending = prefetch.submit(self._fetch, shard_id, following)
-                page = [out for index in range(first, len(records) if stop is None else stop)
-                        if times[index] >= start_us for out in convert(records[index], shard_id)]
+                page: list[tuple] = []
+                for index in range(first, len(records) if stop is None else stop):
+                    if times[index] >= start_us:
+                        page += convert(records[index], shard_id)
                 if page:
                     yield page
                 if stop is not None:
