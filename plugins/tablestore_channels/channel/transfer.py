@@ -4,6 +4,7 @@ by record. Both ways count, throttle and report the same."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,9 +26,16 @@ class TransferStats:
 def move(reader: Reader, descriptor: dict, sink: SplitSink, dirty: DirtyRecords, throttle: ByteThrottle,
          progress: Progress) -> TransferStats:
     """Move the split ``descriptor`` of ``reader`` to ``sink``."""
-    if isinstance(reader, PagedReader) and isinstance(sink, PagedSplitSink):
-        return transfer_pages(reader.read_pages(descriptor), sink, dirty, throttle, progress)
-    return transfer(reader.read(descriptor), sink, dirty, throttle, progress)
+    # A page of rows outlives a few young collections, so the cyclic collector's full runs come
+    # every few thousand rows; each would scan all the task process holds (Airflow, the SDKs,
+    # the clients), which outlives the split anyway: frozen, they cost the transfer nothing.
+    gc.freeze()
+    try:
+        if isinstance(reader, PagedReader) and isinstance(sink, PagedSplitSink):
+            return transfer_pages(reader.read_pages(descriptor), sink, dirty, throttle, progress)
+        return transfer(reader.read(descriptor), sink, dirty, throttle, progress)
+    finally:
+        gc.unfreeze()
 
 
 def transfer(records: Iterable[Record | Rejected], sink: SplitSink, dirty: DirtyRecords, throttle: ByteThrottle,
