@@ -4,9 +4,11 @@
    in ``--trials`` trials: each trial runs the raw loop and one export per format side by side
    (order alternating) and prints its ratios; the medians over the trials are the figures;
 2. wall time with 1 vs 2 splits, each split in its own process (as mapped task instances run);
-3. peak RSS of an export process at 100k vs 1M rows (target: flat, < 1.2x).
+3. peak RSS of an export process at ``--small`` vs ``--rows`` rows (target: flat, < 1.2x).
 
-Run: .venv/bin/python bench/bench_full_export.py [--rows 1000000] [--trials 5] [--formats csv,parquet]
+The defaults keep ``make bench`` to a few minutes; issue 16's figures: ``--rows 300000 --small 100000``.
+
+Run: .venv/bin/python bench/bench_full_export.py [--rows 150000] [--small 50000] [--trials 5] [--formats csv,parquet]
 """
 
 from __future__ import annotations
@@ -100,8 +102,8 @@ def trial(endpoints: dict, formats: list[str], number: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large table")
-    parser.add_argument("--small", type=int, default=100_000, help="rows of the small table")
+    parser.add_argument("--rows", type=int, default=150_000, help="rows of the large table")
+    parser.add_argument("--small", type=int, default=50_000, help="rows of the small table")
     parser.add_argument("--trials", type=int, default=5, help="trials of the export vs raw loop ratio")
     parser.add_argument("--formats", default="csv,parquet", help="file formats exported in each trial")
     args = parser.parse_args()

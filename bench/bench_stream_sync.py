@@ -1,13 +1,13 @@
 """Incremental sync Tablestore Stream -> OSS: figures for issue 6.
 
-1. rows/s of one window holding N changes (default 100k PutRows, multi-version CSV, one split
+1. rows/s of one window holding N changes (default 50k PutRows, multi-version CSV, one split
    after the other in this process) vs a raw GetStreamRecord loop over the same records that only
    reads and decodes them (target ratio >= 0.8), in ``--trials`` trials: each trial runs both
    (order alternating) and prints its ratio; the median over the trials is the figure;
 2. the time from the window's end to its manifest in OSS, with lagMinutes 0 (in production add
    the lag, 5 minutes, and the scheduler's start-up delay).
 
-Run: .venv/bin/python bench/bench_stream_sync.py [--changes 100000] [--trials 5]
+Run: .venv/bin/python bench/bench_stream_sync.py [--changes 50000] [--trials 5]
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def trial(client, endpoints: dict, start_ms: int, end_ms: int, number: int) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--changes", type=int, default=100_000)
+    parser.add_argument("--changes", type=int, default=50_000)
     parser.add_argument("--trials", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, LocalCloudProcess(Path(tmp), services=("tablestore", "oss")) as cloud:

@@ -1,6 +1,10 @@
 """Trials of a benchmark on a shared machine: each figure measured several times, the raw loop and
 the loop under test side by side in every trial (their order alternating), so that a ratio is
-taken within one trial and the median over trials is the figure to trust."""
+taken within one trial and the median over trials is the figure to trust.
+
+Why (issue 16): on the 2-core VM the benchmarks ran on, the same pure-Python loop took 0.6 s or
+1.2 s a minute apart with nothing else running, so a raw loop timed alone moved between 8.7k and
+32k changes/s from one run to the next; a ratio of two loops timed together moves far less."""
 
 from __future__ import annotations
 
