@@ -1,10 +1,14 @@
-"""Full export Tablestore -> OSS (CSV): figures for issue 5.
+"""Full export Tablestore -> OSS (CSV, Parquet): figures for issues 5 and 16.
 
-1. rows/s of one export split vs a raw SDK loop that only reads the pages (target ratio >= 0.8);
+1. rows/s of one export split vs a raw SDK loop that only reads the pages (target ratio >= 0.8),
+   in ``--trials`` trials: each trial runs the raw loop and one export per format side by side
+   (order alternating) and prints its ratios; the medians over the trials are the figures;
 2. wall time with 1 vs 2 splits, each split in its own process (as mapped task instances run);
-3. peak RSS of an export process at 100k vs 1M rows (target: flat, < 1.2x).
+3. peak RSS of an export process at ``--small`` vs ``--rows`` rows (target: flat, < 1.2x).
 
-Run: .venv/bin/python bench/bench_full_export.py [--rows 1000000]
+The defaults keep ``make bench`` to a few minutes; issue 16's figures: ``--rows 300000 --small 100000``.
+
+Run: .venv/bin/python bench/bench_full_export.py [--rows 150000] [--small 50000] [--trials 5] [--formats csv,parquet]
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
 from tablestore_channels.config.job import JobSpec
+from trials import interleaved, load, median_line
 
 
-def job(table: str, concurrent: int, prefix: str) -> JobSpec:
+def job(table: str, concurrent: int, prefix: str, file_format: str = "csv") -> JobSpec:
     return JobSpec.from_dict({"type": "job", "configuration": {
         "setting": {"speed": {"concurrent": concurrent}},
         "reader": {"plugin": "ots", "parameter": {"table": table}},
-        "writer": {"plugin": "oss", "parameter": {"object": prefix, "writeMode": "truncate", "fileFormat": "csv"}},
+        "writer": {"plugin": "oss", "parameter": {"object": prefix, "writeMode": "truncate",
+                                                  "fileFormat": file_format}},
     }})
 
 
@@ -46,8 +52,7 @@ def raw_read(endpoints: dict, table: str) -> tuple[int, float]:
     return rows, time.perf_counter() - began
 
 
-def _export_split(endpoints: dict, table: str, concurrent: int, prefix: str, descriptor: dict, out) -> None:
-    spec = job(table, concurrent, prefix)
+def _export_split(endpoints: dict, spec: JobSpec, descriptor: dict, out) -> None:
     run = jobrun.RunInfo("bench", {"run_id": "bench"})
     result = jobrun.run_split(spec, DirectConnections(endpoints), run, descriptor)
     # result["seconds"]: the transfer loop (read, convert, encode, upload), as the raw loop is timed
@@ -55,16 +60,16 @@ def _export_split(endpoints: dict, table: str, concurrent: int, prefix: str, des
              "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
 
 
-def export(endpoints: dict, table: str, concurrent: int, prefix: str) -> dict:
+def export(endpoints: dict, table: str, concurrent: int, prefix: str, file_format: str = "csv") -> dict:
     """Plan in this process, run each split in its own process at the same time, then commit."""
-    spec = job(table, concurrent, prefix)
+    spec = job(table, concurrent, prefix, file_format)
     run = jobrun.RunInfo("bench", {"run_id": "bench"})
     conns = DirectConnections(endpoints)
     descriptors = jobrun.plan(spec, conns, run)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     began = time.perf_counter()
-    procs = [ctx.Process(target=_export_split, args=(endpoints, table, concurrent, prefix, d, out)) for d in descriptors]
+    procs = [ctx.Process(target=_export_split, args=(endpoints, spec, d, out)) for d in descriptors]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -79,11 +84,30 @@ def export(endpoints: dict, table: str, concurrent: int, prefix: str) -> dict:
             "peak_rss_mb": round(max(r["maxrss_kb"] for r in results) / 1024, 1)}
 
 
+def trial(endpoints: dict, formats: list[str], number: int) -> dict:
+    """One trial: the raw loop's rows/s (``raw``) and one export of the small table per format."""
+    figures: dict = {}
+
+    def raw() -> None:
+        rows, seconds = raw_read(endpoints, "bench_small")
+        figures["raw"] = rows / seconds
+
+    def exports() -> None:
+        for file_format in formats:
+            figures[file_format] = export(endpoints, "bench_small", 1, f"bench/{file_format}/", file_format)
+
+    interleaved(number, [raw, exports])
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large table")
-    parser.add_argument("--small", type=int, default=100_000, help="rows of the small table")
+    parser.add_argument("--rows", type=int, default=150_000, help="rows of the large table")
+    parser.add_argument("--small", type=int, default=50_000, help="rows of the small table")
+    parser.add_argument("--trials", type=int, default=5, help="trials of the export vs raw loop ratio")
+    parser.add_argument("--formats", default="csv,parquet", help="file formats exported in each trial")
     args = parser.parse_args()
+    formats = args.formats.split(",")
     with tempfile.TemporaryDirectory() as tmp, LocalCloudProcess(Path(tmp), services=("tablestore", "oss")) as cloud:
         endpoints = cloud.endpoints
         client = DirectConnections(endpoints).tablestore(None)
@@ -93,22 +117,33 @@ def main() -> int:
             demo_data.load(client, count, table)
             print(f"loaded {count:,} rows into {table} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
-        rows, seconds = raw_read(endpoints, "bench_small")
-        raw_rate = rows / seconds
-        one = export(endpoints, "bench_small", 1, "bench/one/")
-        two = export(endpoints, "bench_small", 2, "bench/two/")
-        large = export(endpoints, "bench_large", 1, "bench/large/")
-        figures = {
-            "raw_sdk_read_rows_per_s": round(raw_rate),
-            "export_1_split": one,
-            "export_vs_raw_ratio": round(one["rows_per_s"] / raw_rate, 3),
+        ratios: dict[str, list[float]] = {f: [] for f in formats}
+        raw_rates: list[float] = []
+        for number in range(args.trials):
+            figures = trial(endpoints, formats, number)
+            raw_rates.append(figures["raw"])
+            line = [f"trial {number + 1}: raw GetRange loop {figures['raw']:,.0f} rows/s"]
+            for file_format in formats:
+                ratios[file_format].append(figures[file_format]["rows_per_s"] / figures["raw"])
+                line.append(f"{file_format} export {figures[file_format]['rows_per_s']:,.0f} rows/s "
+                            f"= {ratios[file_format][-1]:.3f}")
+            print("; ".join(line) + f" (load {load()})", flush=True)
+        print(median_line("raw GetRange loop rows/s", raw_rates, 0))
+        for file_format in formats:
+            print(median_line(f"{file_format} export / raw loop ratio (target >= 0.8)", ratios[file_format]))
+        one = figures[formats[0]]
+        two = export(endpoints, "bench_small", 2, "bench/two/", formats[0])
+        large = export(endpoints, "bench_large", 1, "bench/large/", formats[0])
+        summary = {
+            "format": formats[0],
+            "export_1_split_last_trial": one,
             "export_2_splits": two,
             "speedup_2_vs_1": round(two["rows_per_s"] / one["rows_per_s"], 2),
             "peak_rss_small_mb": one["peak_rss_mb"],
             f"export_{args.rows}_rows": large,
             "rss_ratio_large_vs_small": round(large["peak_rss_mb"] / one["peak_rss_mb"], 3),
         }
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(summary, indent=2))
     return 0
 
 

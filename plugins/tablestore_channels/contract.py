@@ -18,7 +18,10 @@ A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
   uploads staged for the commit): the cleanup teardown calls :meth:`discard` after every run,
   which removes it unless the run committed;
 - a :class:`BatchingSplitSink` finds unwritable records after :meth:`write` returned and
-  reports them to the split's :class:`DirtySink`.
+  reports them to the split's :class:`DirtySink`;
+- a :class:`PagedReader` also reads a split page by page, and a :class:`PagedSplitSink` also
+  writes a page at once: when both sides can, the channel moves pages, with a few calls a page
+  instead of a few a record (the export's hot path).
 
 Plugins subclass these protocols explicitly, so the type checker holds each to its contract;
 the job tells the optional capabilities apart with ``isinstance``.
@@ -116,6 +119,12 @@ class DescribedReader(Reader, Protocol):
 
 
 @runtime_checkable
+class PagedReader(Reader, Protocol):
+    def read_pages(self, descriptor: dict) -> Iterator[Sequence[Record]]:
+        """The records of :meth:`read` in pages (as the source returns them); never Rejected."""
+
+
+@runtime_checkable
 class TypedReader(Reader, Protocol):
     def field_types(self) -> list[FieldType | None]:
         """Each output field's type as the source declares it (in :meth:`plan`'s field order),
@@ -136,6 +145,15 @@ class SplitSink(Protocol):
     def abort(self) -> str | None:
         """Give up the split: leave nothing of its output visible, but keep its dirty records;
         where they are kept (None: in the task log only)."""
+
+
+@runtime_checkable
+class PagedSplitSink(SplitSink, Protocol):
+    def write_page(self, records: Sequence[Record]) -> tuple[int, int]:
+        """Write the page's records from the first on, exactly as :meth:`write` would one by
+        one, up to one that needs :meth:`write` (it may be dirty, or fall where an object is
+        rotated); (how many were written, the bytes they added). The channel writes the rest
+        with :meth:`write`."""
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from tablestore_channels.channel import read_period
 from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
-from tablestore_channels.channel.transfer import transfer
+from tablestore_channels.channel.transfer import move
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.config.registry import READERS, WRITERS, implementation
 from tablestore_channels.contract import (
@@ -81,7 +81,7 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     progress = Progress(f"split {index + 1}/{splits}")
     started = read_period.now_ms()
     try:
-        stats = transfer(reader.read(descriptor["reader"]), sink, dirty, throttle, progress)
+        stats = move(reader, descriptor["reader"], sink, dirty, throttle, progress)
         finished = read_period.now_ms()
         result = sink.close()
     except ErrorLimitExceeded as error:

@@ -8,6 +8,10 @@
   contains the delimiter, CR or LF, or its text equals ``nullFormat``) is a dirty record rather
   than a silently changed one.
 
+:meth:`DelimitedFormat.encode_records` writes many records at once, column by column, byte for
+byte as :meth:`~DelimitedFormat.encode_record` writes each (the export's hot path); a batch it
+cannot take whole (a dirty record, a rare type) is left to ``encode_record``.
+
 Values are never trimmed or otherwise altered; the typed text forms live in
 :mod:`tablestore_channels.formats.values`.
 """
@@ -22,10 +26,20 @@ from typing import IO, Any
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
 from tablestore_channels.formats.java_date import compile_java_date_pattern
-from tablestore_channels.formats.values import render_binary, render_bool, render_float
+from tablestore_channels.formats.values import (
+    render_binaries,
+    render_binary,
+    render_bool,
+    render_float,
+    render_floats,
+)
 
 _KINDS = ("csv", "text")
 _BOOL_TEXTS = {value: render_bool(value) for value in (False, True)}  # a C-level lookup
+_NONE = type(None)
+# Codecs that encode each character on its own, so a batch of lines can be encoded as one text;
+# others (ISO-2022, UTF-7...) carry a state from one character to the next.
+_STATELESS_CODECS = frozenset({"utf-8", "ascii", "iso8859-1", "gbk", "gb18030", "gb2312"})
 _READ_CHUNK = 1 << 20
 # A quoted field left open by a broken file would otherwise swallow the rest of it.
 _MAX_RECORD_CHARS = 64 << 20
@@ -50,6 +64,8 @@ class DelimitedFormat:
     null_format: str = "null"
     date_format: str = "yyyy-MM-dd HH:mm:ss"
     _renderers: dict[type, Callable[[Any], str]] = field(init=False, repr=False, compare=False)
+    _column_renderers: dict[type, Callable[[Sequence[Any]], Sequence[str]]] = field(
+        init=False, repr=False, compare=False)
     _codec: str = field(init=False, repr=False, compare=False)
     _csv: bool = field(init=False, repr=False, compare=False)
 
@@ -66,6 +82,14 @@ class DelimitedFormat:
             bool: _BOOL_TEXTS.__getitem__, int: int.__repr__, float: render_float, bytes: render_binary,
             bytearray: render_binary, memoryview: render_binary, dt.datetime: render_date,
             dt.date: render_date, str: str.__str__,
+        })
+        # the same renderings of a whole column of one type without nulls
+        object.__setattr__(self, "_column_renderers", {
+            bool: lambda values: list(map(_BOOL_TEXTS.__getitem__, values)),
+            int: lambda values: list(map(int.__repr__, values)), float: render_floats,
+            bytes: render_binaries, bytearray: render_binaries, memoryview: render_binaries,
+            dt.datetime: lambda values: list(map(render_date, values)),
+            dt.date: lambda values: list(map(render_date, values)), str: lambda values: values,
         })
 
     def _check_encoding(self) -> None:
@@ -135,6 +159,67 @@ class DelimitedFormat:
         except UnicodeEncodeError:
             raise self._unencodable(fields) from None
 
+    def encode_records(self, records: Sequence[Sequence[Any]]) -> bytes | None:
+        """Many records as their lines, exactly the bytes :meth:`encode_record` gives for each in
+        turn; None when one of them needs ``encode_record`` (it may be dirty, a value's type may
+        be a subclass, the text format's delimiter may be longer than one character)."""
+        if not records:
+            return b""
+        widths = set(map(len, records))
+        if len(widths) != 1 or 0 in widths or len(self.field_delimiter) > 1:
+            return None
+        texts = []
+        for column in zip(*records):
+            rendered = self._column_texts(column)
+            if rendered is None:
+                return None
+            texts.append(rendered)
+        lines = map(self.field_delimiter.join, zip(*texts))
+        try:
+            if self._codec in _STATELESS_CODECS:
+                return ("\n".join(lines) + "\n").encode(self._codec)
+            return b"".join([(line + "\n").encode(self._codec) for line in lines])
+        except UnicodeEncodeError:
+            return None
+
+    def _column_texts(self, column: tuple) -> Sequence[str] | None:
+        """The fields of one column of a batch, quoted as needed; None if a record needs
+        :meth:`encode_record`."""
+        null = self.null_format
+        types = set(map(type, column))
+        nulls = _NONE in types
+        types.discard(_NONE)
+        try:
+            if len(types) == 1 and not nulls:
+                render = self._column_renderers.get(next(iter(types)))
+                if render is None:
+                    return None
+                texts = render(column)
+                clash = null in texts
+            elif types <= self._renderers.keys():
+                renderers = self._renderers
+                texts = [value if value.__class__ is str else null if value is None
+                         else renderers[value.__class__](value) for value in column]
+                clash = texts.count(null) != column.count(None)
+            else:
+                return None
+        except DirtyRecord:
+            return None
+        delimiter = self.field_delimiter
+        # C-speed scans of the whole column, as encode_record scans a line: a value rendered as
+        # nullFormat, a line break, the delimiter or a quote inside a value
+        blob = "\0".join(texts)
+        if not (clash or "\n" in blob or "\r" in blob or delimiter in blob or (self._csv and '"' in blob)):
+            return texts
+        if not self._csv:
+            return None  # the text format cannot write some value: encode_record names it
+        if clash:
+            return [_quoted(text) if value is not None and (text == null or _needs_quotes(text, delimiter))
+                    else text for value, text in zip(column, texts)]
+        # nullFormat needs no quotes (it holds none of those characters) and no value reads as it
+        quoting = {text: _quoted(text) if _needs_quotes(text, delimiter) else text for text in set(texts)}
+        return list(map(quoting.__getitem__, texts))
+
     def encode_header(self, names: Sequence[str]) -> bytes:
         """The header line (column names), encoded like a record of strings.
 
@@ -165,9 +250,8 @@ class DelimitedFormat:
     def _quote(self, values: Sequence[Any], fields: list[str]) -> str:
         delimiter, null = self.field_delimiter, self.null_format
         for index, (value, text) in enumerate(zip(values, fields)):
-            if value is not None and (text == null or delimiter in text or '"' in text
-                                      or "\r" in text or "\n" in text):
-                fields[index] = '"' + text.replace('"', '""') + '"'
+            if value is not None and (text == null or _needs_quotes(text, delimiter)):
+                fields[index] = _quoted(text)
         return delimiter.join(fields)
 
     def _refuse(self, values: Sequence[Any], fields: list[str]) -> str:
@@ -211,6 +295,14 @@ class DelimitedFormat:
         again to go on with the next line. Accepts ``\\n`` and ``\\r\\n`` line ends.
         """
         return _RecordReader(self, stream)
+
+
+def _needs_quotes(text: str, delimiter: str) -> bool:
+    return delimiter in text or '"' in text or "\r" in text or "\n" in text
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _physical_lines(stream: IO[bytes]) -> Iterator[bytes]:

@@ -42,6 +42,11 @@ _KIND_BY_TYPE: dict[type, str] = {
 # isinstance order for subclasses: bool before int, datetime before date.
 _KIND_BY_BASE = ((bool, "bool"), (int, "int64"), (float, "double"), (str, "string"),
                  ((bytes, bytearray), "binary"), (dt.datetime, None), (dt.date, "date"))
+# The kinds whose values need no check but their type's (an int64 also its range): a page of them
+# is checked a column at a time.
+_PAGE_KINDS = {str: "string", bool: "bool", int: "int64", float: "double", bytes: "binary", bytearray: "binary",
+               dt.date: "date"}
+_NONE = type(None)
 # The column types of the reader / writer contract -> Parquet kinds.
 KIND_OF_COLUMN_TYPE = {"string": "string", "int": "int64", "double": "double", "bool": "bool", "binary": "binary"}
 
@@ -182,6 +187,52 @@ class ParquetRecordWriter:
         self._rows.append(values)
         if len(self._rows) >= self._row_group_rows:
             self._flush()
+
+    def write_page(self, records: Sequence[Sequence[Any]]) -> int:
+        """Buffer records from the first on, up to the end of the row group being filled, exactly
+        as :meth:`write` would one by one, but a column at a time; how many. 0 when they need
+        :meth:`write` (a record may be dirty or have a late column; a datetime is checked there)."""
+        if self._closed:
+            raise ValueError("write_page() after close()")
+        page = records[:self._row_group_rows - len(self._rows)]
+        learned = self._page_kinds(page) if page else None
+        if learned is None:
+            return 0
+        for index, kind in learned:
+            self._kinds[index] = kind
+            self._provisional.discard(index)
+        self._rows.extend(page)
+        if len(self._rows) >= self._row_group_rows:
+            self._flush()
+        return len(page)
+
+    def _page_kinds(self, page: Sequence[Sequence[Any]]) -> list[tuple[int, str]] | None:
+        """The kinds the page's columns teach (as :meth:`write` learns them), or None if a record
+        needs :meth:`write`."""
+        kinds, provisional = self._kinds, self._provisional
+        if set(map(len, page)) != {len(kinds)}:
+            return None
+        learned: list[tuple[int, str]] = []
+        for index, column in enumerate(zip(*page)):
+            types = set(map(type, column))
+            nulls = _NONE in types
+            types.discard(_NONE)
+            if not types:
+                continue
+            kind = _PAGE_KINDS.get(types.pop()) if len(types) == 1 else None
+            if kind is None:
+                return None
+            if index in provisional or kinds[index] is None:
+                if index in provisional and kind != "string":
+                    return None  # a late column: write() names the wider schema
+                learned.append((index, kind))
+            elif kind != kinds[index]:
+                return None
+            if kind == "int64":
+                values = [value for value in column if value is not None] if nulls else column
+                if min(values) < INT64_MIN or max(values) > INT64_MAX:
+                    return None
+        return learned
 
     def close(self) -> None:
         """Write the buffered records and the footer. A file with no records is still valid."""

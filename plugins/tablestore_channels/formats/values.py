@@ -5,6 +5,9 @@ to the same bits (``NaN``, ``Infinity``, ``-Infinity`` as Java writes them); bin
 base64 with padding. :func:`parse_value` accepts exactly that syntax (plus the Java spellings of
 doubles such as ``1.0E16`` and any letter case of ``true``/``false``) and raises
 :class:`DirtyRecord` on anything else, instead of guessing.
+
+:func:`render_floats` and :func:`render_binaries` render a whole column of non-null values the
+same way, in a few C-level calls instead of one Python call per value.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import binascii
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
@@ -41,6 +44,20 @@ def render_float(value: float) -> str:
 def render_binary(value: bytes | bytearray | memoryview) -> str:
     """Standard base64 with padding, no line breaks."""
     return binascii.b2a_base64(value, newline=False).decode("ascii")
+
+
+def render_floats(values: Sequence[float]) -> list[str]:
+    """:func:`render_float` of each value."""
+    texts = list(map(float.__repr__, values))
+    if "nan" in texts or "inf" in texts or "-inf" in texts:
+        texts = [_FLOAT_SPECIALS.get(text, text) for text in texts]
+    return texts
+
+
+def render_binaries(values: Sequence[bytes | bytearray | memoryview]) -> list[str]:
+    """:func:`render_binary` of each value."""
+    # base64 text never holds a line break: the one b2a_base64 ends each value with separates them
+    return b"".join(map(binascii.b2a_base64, values)).decode("ascii").split("\n")[:-1]
 
 
 def _parse_int(text: str) -> int:

@@ -11,10 +11,11 @@ retried by :class:`Retry`, so a retried page neither loses nor repeats rows.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ import tablestore
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
-from tablestore_channels.contract import Connections, DescribedReader, TypedReader
+from tablestore_channels.contract import Connections, DescribedReader, PagedReader, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 from tablestore_channels.readers.export_source import table_source
@@ -83,7 +84,7 @@ class RangeSplit:
                    tuple(keys.from_json(v) for v in data["end"]))
 
 
-class OTSRangeReader(TypedReader, DescribedReader):
+class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
     """Reads ``config.table`` through ``client`` (a TablestoreClient with NoRetryPolicy)."""
 
     def __init__(self, client: tablestore.OTSClient, config: OTSReaderConfig, retry: Retry | None = None) -> None:
@@ -203,11 +204,16 @@ class OTSRangeReader(TypedReader, DescribedReader):
     # --- reading -----------------------------------------------------------------------------
     def read(self, descriptor: dict) -> Iterator[tuple]:
         """The records of one planned split: its ranges one after the other, in scan order."""
+        return itertools.chain.from_iterable(self.read_pages(descriptor))
+
+    def read_pages(self, descriptor: dict) -> Iterator[list[tuple]]:
+        """The records of :meth:`read`, a GetRange page at a time."""
         table = TableInfo.from_json(descriptor["table"])
         for data in descriptor["ranges"]:
             yield from self.read_range(table, RangeSplit.from_json(data))
 
-    def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[tuple]:
+    def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[list[tuple]]:
+        """The records of one range, a GetRange page at a time."""
         config = self.config
         names = [n for n, _ in table.primary_key]
         direction = tablestore.Direction.FORWARD if config.forward else tablestore.Direction.BACKWARD
@@ -221,7 +227,7 @@ class OTSRangeReader(TypedReader, DescribedReader):
             if config.time_range:
                 kwargs["time_range"] = config.time_range
         start, end = keys.with_names(names, split.start), keys.with_names(names, split.end)
-        convert = _multi_version_records if multi else _row_records
+        convert = _multi_version_records if multi else RowRecords(columns, table.declared_types())
 
         def fetch(page_start):
             return self.retry.call(f"GetRange({config.table}, range {split.index})", self.client.get_range,
@@ -233,7 +239,7 @@ class OTSRangeReader(TypedReader, DescribedReader):
             while page is not None:
                 _, next_start, rows, _ = page.result()
                 page = prefetch.submit(fetch, next_start) if next_start else None
-                yield from convert(rows, columns)
+                yield convert(rows)
 
 
 def _even_cut(points: list[list], parts: int) -> list[list]:
@@ -255,40 +261,69 @@ def _packed(ranges: list[RangeSplit], parts: int) -> list[list[RangeSplit]]:
 
 # Page converters: the per-row work of an export, kept to a few C-level calls per row.
 
-def _row_records(rows, columns) -> Iterator[tuple]:
-    # Rows of a table mostly share one column layout: per layout (the PK and attribute names in
-    # the order the row has them) the output positions are worked out once, then each row is one
-    # C-level itemgetter call over its values.
-    width = len(columns)
-    layouts: dict[tuple, Any] = {}
-    for row in rows:
-        cells = row.primary_key + row.attribute_columns
-        layout = tuple([cell[0] for cell in cells])
-        pick = layouts.get(layout)
-        if pick is None:
-            pick = layouts[layout] = _picker(layout, columns, width)
-        yield pick([_plain(cell[1]) for cell in cells])
+_NAME, _VALUE = operator.itemgetter(0), operator.itemgetter(1)
 
 
-def _picker(layout: tuple, columns, width: int):
-    """A function from a row's values (in ``layout`` order) to the output record."""
-    position = {name: i for i, name in enumerate(layout)}  # a later duplicate name wins, as in a dict
-    sources = [("const", c.constant) if c.is_constant else ("value", position.get(c.name)) for c in columns]
-    if all(kind == "value" and index is not None for kind, index in sources):
-        getter = operator.itemgetter(*[index for _, index in sources])
-        return getter if width > 1 else (lambda values: (getter(values),))
-    return lambda values: tuple(
-        payload if kind == "const" else (None if payload is None else values[payload]) for kind, payload in sources)
+class RowRecords:
+    """Turns pages of rows into records of ``columns``.
+
+    Rows of a table mostly share one column layout (the PK and attribute names in the order the
+    row has them): per layout the output positions are worked out once, then a row is a few
+    C-level calls over its values. BINARY values come as bytearray; records carry immutable
+    bytes, converted only where a column may hold binary (declared so, or not declared).
+    """
+
+    def __init__(self, columns: Sequence[Column], declared_types: dict[str, str]) -> None:
+        self.columns = columns
+        self.declared_types = declared_types
+        self.layouts: dict[tuple, Callable[[list], tuple]] = {}
+
+    def __call__(self, rows: Sequence[Any]) -> list[tuple]:
+        layouts = self.layouts
+        records = []
+        for row in rows:
+            cells = row.primary_key + row.attribute_columns
+            layout = tuple(map(_NAME, cells))
+            pick = layouts.get(layout)
+            if pick is None:
+                pick = layouts[layout] = self._picker(layout)
+            records.append(pick(list(map(_VALUE, cells))))
+        return records
+
+    def _picker(self, layout: tuple) -> Callable[[list], tuple]:
+        """A function from a row's values (in ``layout`` order) to the output record."""
+        position = {name: i for i, name in enumerate(layout)}  # a later duplicate name wins, as in a dict
+        sources = [("const", c.constant) if c.is_constant else ("value", position.get(c.name)) for c in self.columns]
+        used = {index for kind, index in sources if kind == "value" and index is not None}
+        binary = [i for i in sorted(used) if self.declared_types.get(layout[i], "BINARY") == "BINARY"]
+        if all(kind == "value" and index is not None for kind, index in sources):
+            getter = operator.itemgetter(*[index for _, index in sources])
+            pick = getter if len(sources) > 1 else (lambda values: (getter(values),))
+        else:
+            def pick(values: list) -> tuple:
+                return tuple(payload if kind == "const" else (None if payload is None else values[payload])
+                             for kind, payload in sources)
+        if not binary:
+            return pick
+
+        def pick_bytes(values: list) -> tuple:
+            for index in binary:
+                value = values[index]
+                if value.__class__ is bytearray:
+                    values[index] = bytes(value)
+            return pick(values)
+
+        return pick_bytes
 
 
-def _multi_version_records(rows, columns) -> Iterator[tuple]:
+def _multi_version_records(rows: Sequence[Any]) -> list[tuple]:
+    records = []
     for row in rows:
         pk = tuple(_plain(v) for _, v in row.primary_key)
-        for name, value, timestamp in row.attribute_columns:
-            yield (*pk, name, timestamp, _plain(value))
+        records.extend([(*pk, name, timestamp, _plain(value)) for name, value, timestamp in row.attribute_columns])
+    return records
 
 
 def _plain(value: Any) -> Any:
     """BINARY comes back from the SDK as bytearray; records carry immutable bytes."""
     return bytes(value) if value.__class__ is bytearray else value
-

@@ -26,17 +26,20 @@ retention when positioning by time) unless ``allowDataLoss``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tablestore import OTSServiceError
 
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, OTSStreamReaderConfig
-from tablestore_channels.contract import CheckpointingReader, Connections, DescribedReader
+from tablestore_channels.contract import CheckpointingReader, Connections, DescribedReader, PagedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client.client import TablestoreClient
+from tablestore_channels.ots_client.models import StreamRecordBatch
 from tablestore_channels.readers import stream_lineage, stream_records
 from tablestore_channels.readers.export_source import window_source
 from tablestore_channels.readers.stream_checkpoints import FINISHED, CheckpointStore, ShardPosition
@@ -49,7 +52,7 @@ TRIMMED = "OTSTrimmedDataAccess"
 HOUR_MS = 3600 * 1000
 
 
-class OTSStreamReader(CheckpointingReader, DescribedReader):
+class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
     """Reads ``config.data_table``'s stream through ``client`` (with NoRetryPolicy: ``retry`` is
     the one retry loop). ``clock`` returns seconds since the epoch."""
 
@@ -163,6 +166,10 @@ class OTSStreamReader(CheckpointingReader, DescribedReader):
     # --- reading -----------------------------------------------------------------------------
     def read(self, descriptor: dict) -> Iterator[tuple]:
         """The output records of one split; afterwards :meth:`read_result` has the positions."""
+        return itertools.chain.from_iterable(self.read_pages(descriptor))
+
+    def read_pages(self, descriptor: dict) -> Iterator[list[tuple]]:
+        """The records of :meth:`read`, a GetStreamRecord batch at a time."""
         self._stream_id = descriptor["stream_id"]
         config = self.config
         convert = (stream_records.multi_version(config.export_sequence_info) if config.mode == MULTI_VERSION
@@ -187,35 +194,50 @@ class OTSStreamReader(CheckpointingReader, DescribedReader):
         return {"stream_id": self._stream_id, "positions": {k: v.to_json() for k, v in self._positions.items()}}
 
     def _read_shard(self, shard_id: str, saved: ShardPosition | None,
-                    convert: stream_records.Converter) -> Generator[tuple, None, ShardPosition]:
-        """Yield the shard's records in the window; return its position at the window end."""
-        start_ms, end_ms = self.start_ms, self.end_ms
-        iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, start_ms), 0)
-        while True:
-            try:
-                batch = self.retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record,
-                                        iterator, RECORD_LIMIT)
-            except OTSServiceError as error:
-                if error.code != TRIMMED:
-                    raise
-                self._trimmed(shard_id)
-                iterator, skip = self._iterator_at(shard_id, start_ms), 0
-                continue
-            records = batch.records
-            first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
-            skip -= first
-            for index in range(first, len(records)):
-                record = records[index]
-                record_ms = record.sequence_info.timestamp_us // 1000
-                if record_ms >= end_ms:
-                    return ShardPosition(iterator, index)
-                if record_ms >= start_ms:
-                    yield from convert(record, shard_id)
-            if batch.next_shard_iterator is None:
-                return FINISHED
-            if not records and not batch.may_more_record:
-                return ShardPosition(iterator, skip)  # caught up with the present: resume right here
-            iterator = batch.next_shard_iterator
+                    convert: stream_records.Converter) -> Generator[list[tuple], None, ShardPosition]:
+        """Yield the shard's records in the window, a batch at a time; return its position at the
+        window end. The next batch is fetched while this one is converted and written."""
+        # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000
+        start_us, end_us = self.start_ms * 1000, self.end_ms * 1000
+        iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, self.start_ms), 0)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="getstreamrecord") as prefetch:
+            pending = prefetch.submit(self._fetch, shard_id, iterator)
+            while True:
+                try:
+                    batch = pending.result()
+                except OTSServiceError as error:
+                    if error.code != TRIMMED:
+                        raise
+                    self._trimmed(shard_id)
+                    iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
+                    pending = prefetch.submit(self._fetch, shard_id, iterator)
+                    continue
+                records = batch.records
+                first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
+                skip -= first
+                times = [record.sequence_info.timestamp_us for record in records]
+                stop = next((i for i in range(first, len(records)) if times[i] >= end_us), None)
+                following = batch.next_shard_iterator
+                caught_up = not records and not batch.may_more_record
+                if stop is None and following is not None and not caught_up:
+                    pending = prefetch.submit(self._fetch, shard_id, following)
+                page: list[tuple] = []
+                for index in range(first, len(records) if stop is None else stop):
+                    if times[index] >= start_us:
+                        page += convert(records[index], shard_id)
+                if page:
+                    yield page
+                if stop is not None:
+                    return ShardPosition(iterator, stop)
+                if following is None:
+                    return FINISHED
+                if caught_up:
+                    return ShardPosition(iterator, skip)  # caught up with the present: resume right here
+                iterator = following
+
+    def _fetch(self, shard_id: str, iterator: str | None) -> StreamRecordBatch:
+        # (a saved position's iterator is None only for a finished shard, which is never read)
+        return self.retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record, iterator, RECORD_LIMIT)
 
     def _iterator_at(self, shard_id: str, time_ms: int) -> str:
         log.info("Shard %s: no checkpoint, positioned by time at %s", shard_id, _utc(time_ms))

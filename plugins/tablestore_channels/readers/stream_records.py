@@ -18,7 +18,7 @@ deletes and column deletes are not exported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
@@ -27,7 +27,8 @@ MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
 _OP = {CellType.PUT: "U", CellType.DELETE_ONE_VERSION: "DO", CellType.DELETE_ALL_VERSION: "DA"}
 
-Converter = Callable[[StreamRecord, str], Iterator[tuple]]
+# A converter returns a record's output records as a list: a window builds its pages of them.
+Converter = Callable[[StreamRecord, str], list[tuple]]
 
 
 def sequence_info(record: StreamRecord, shard_id: str) -> str:
@@ -38,19 +39,23 @@ def sequence_info(record: StreamRecord, shard_id: str) -> str:
 def multi_version(export_sequence_info: bool) -> Converter:
     """Converter of the multi-version mode."""
 
-    def convert(record: StreamRecord, shard_id: str) -> Iterator[tuple]:
-        pk = tuple(_plain(v) for _, v in record.primary_key)
-        seq = sequence_info(record, shard_id) if export_sequence_info else None
-        tail: tuple = (seq,) if export_sequence_info else ()
-        if record.action is not RecordAction.UPDATE:
-            yield (*pk, None, None, None, "DR", *tail)
-        if record.action is RecordAction.DELETE:
-            return
-        for index, column in enumerate(record.columns):
-            value = _plain(column.value) if column.cell_type is CellType.PUT else None
-            if export_sequence_info:
-                tail = (f"{seq}:{index:010d}",)
-            yield (*pk, column.name, column.timestamp_ms, value, _OP[column.cell_type], *tail)
+    def convert(record: StreamRecord, shard_id: str) -> list[tuple]:
+        pk = tuple([bytes(v) if v.__class__ is bytearray else v for _, v in record.primary_key])
+        action = record.action
+        rows = [] if action is RecordAction.UPDATE else [pk + (None, None, None, "DR")]
+        if action is not RecordAction.DELETE:
+            # one comprehension for the cells (the window's per-change work): a PUT's value, as
+            # immutable bytes if binary; the deletes have none
+            rows += [pk + (column.name, column.timestamp_ms,
+                           (bytes(value) if (value := column.value).__class__ is bytearray else value)
+                           if column.cell_type is CellType.PUT else None, _OP[column.cell_type])
+                     for column in record.columns]
+        if not export_sequence_info:
+            return rows
+        seq = sequence_info(record, shard_id)
+        cells = [f"{seq}:{index:010d}" for index in range(len(record.columns))]
+        tails = cells if action is RecordAction.UPDATE else [seq, *cells]
+        return [row + (tail,) for row, tail in zip(rows, tails)]
 
     return convert
 
@@ -58,12 +63,12 @@ def multi_version(export_sequence_info: bool) -> Converter:
 def single_version(columns: Sequence[str]) -> Converter:
     """Converter of ``single_version_and_update_only``: ``columns`` in output order."""
 
-    def convert(record: StreamRecord, shard_id: str) -> Iterator[tuple]:
+    def convert(record: StreamRecord, shard_id: str) -> list[tuple]:
         if record.action is RecordAction.DELETE:
-            return
+            return []
         values = dict(record.primary_key)
         values.update((c.name, c.value) for c in record.columns if c.cell_type is CellType.PUT)
-        yield tuple(_plain(values.get(name)) for name in columns)
+        return [tuple(_plain(values.get(name)) for name in columns)]
 
     return convert
 

@@ -18,7 +18,6 @@ object's schema recorded in the manifest.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from collections.abc import Sequence
@@ -28,10 +27,11 @@ from typing import Any
 import oss2
 
 from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.contract import Connections, DiscardingWriter, SplitSink
+from tablestore_channels.contract import Connections, DiscardingWriter, PagedSplitSink
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
+from tablestore_channels.formats.gzip_member import GzipMember
 from tablestore_channels.formats.parquet import KIND_OF_COLUMN_TYPE, ParquetRecordWriter, WiderSchema
 from tablestore_channels.retrying import Retry, oss_retriable
 from tablestore_channels.writers.oss_upload import StreamedObject, abort_staged, complete_staged, staged_uploads
@@ -165,9 +165,11 @@ class OSSWriter(DiscardingWriter):
             self.retry.call("DeleteMultipleObjects", self.bucket.batch_delete_objects, batch)
 
 
-class OSSSplitWriter(SplitSink):
+class OSSSplitWriter(PagedSplitSink):
     """Writes the records of one split as staged objects, rotating them at ``maxFileSize`` (and,
-    in Parquet, when a late column needs a wider schema).
+    in Parquet, when a late column needs a wider schema). A page is encoded at once; it is
+    written whole where no object can end within it, so objects end after the same records as
+    when written one by one.
 
     :param kinds: per column, the Parquet kind the source declares, or None (learned).
     """
@@ -202,9 +204,7 @@ class OSSSplitWriter(SplitSink):
         if self._delimited is None:
             self._stream = ParquetRecordWriter(sink, self.column_names, kinds=kinds or self.kinds)
             return sink
-        # mtime=0 and no file name: a rerun produces byte-identical objects
-        self._stream = (gzip.GzipFile(filename="", fileobj=sink, mode="wb", mtime=0)
-                        if self.config.compress == "gzip" else sink)
+        self._stream = GzipMember(sink) if self.config.compress == "gzip" else sink
         if self._header:
             self._stream.write(self._header)
         return sink
@@ -241,6 +241,42 @@ class OSSSplitWriter(SplitSink):
         if sink.size >= self.config.max_file_size:
             self._close_object(sink)
         return size
+
+    def write_page(self, records: Sequence[tuple]) -> tuple[int, int]:
+        if self._delimited is None:
+            return self._write_parquet_page(records)
+        data = self._delimited.encode_records(records)
+        if data is None:
+            return 0, 0
+        sink = self._sink or self._open_object()
+        # Written one by one, the object would end after the first record that takes it to
+        # maxFileSize: the page goes whole only where that cannot happen within it.
+        limit = self.config.max_file_size
+        if isinstance(self._stream, GzipMember):
+            if not self._stream.write_below(data, limit):
+                return 0, 0
+        elif sink.size + len(data) < limit:
+            sink.write(data)
+        else:
+            return 0, 0
+        self._rows += len(records)
+        return len(records), len(data)
+
+    def _write_parquet_page(self, records: Sequence[tuple]) -> tuple[int, int]:
+        written = size = 0
+        while written < len(records):
+            sink = self._sink or self._open_object()
+            before = sink.size
+            count = self._stream.write_page(records[written:])
+            if not count:
+                break
+            written += count
+            size += sink.size - before
+            self._rows += count
+            # the object grows only by whole row groups, and one ends a chunk: as write() checks
+            if sink.size >= self.config.max_file_size:
+                self._close_object(sink)
+        return written, size
 
     def write_dirty(self, line: bytes) -> None:
         if self._dirty is None:
