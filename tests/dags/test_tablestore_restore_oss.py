@@ -194,7 +194,8 @@ def test_restore_of_a_manifest_with_a_missing_or_resized_object_fails_in_the_pla
     """The plan checks every listed object; nothing is read, written or retried."""
     endpoints, client = cloud
     prefix = f"incomplete/{change}/"
-    manifest = _export(endpoints, prefix, reader={"table": PLAIN, "range": {"split": [{"type": "string", "value": "k0450"}]}},
+    manifest = _export(endpoints, prefix, setting={"speed": {"concurrent": 2}},
+                       reader={"table": PLAIN, "range": {"split": [{"type": "string", "value": "k0450"}]}},
                        fileFormat="csv")
     bucket = oss_bucket(endpoints)
     objects = only_manifest(bucket, prefix)["objects"]
