@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from devstack import targets
+from devstack import sqlite, targets
 from devstack.connections import import_into_airflow
 from localcloud.process import LocalCloudProcess
 
@@ -66,7 +66,10 @@ def main() -> int:
         # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
         user, password = next(iter(passwords.items()))
-        standalone = subprocess.Popen([airflow, "standalone"], start_new_session=True)
+        env = dict(os.environ)
+        if env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sqlite").startswith("sqlite"):
+            env = {**sqlite.SETTINGS, **env}  # settings of the user's own win
+        standalone = subprocess.Popen([airflow, "standalone"], start_new_session=True, env=env)
         print(f"\nLocal cloud servers: {json.dumps({k: v['endpoint'] for k, v in endpoints.items()})}\n"
               f"Airflow UI: http://localhost:{port}  (login: {user} / {password})\n"
               "Ctrl-C (or SIGTERM) stops Airflow and the local servers.\n", flush=True)
