@@ -27,7 +27,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from devstack.processes import free_port, stop_trees
 from devstack.worker_hostname import ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,12 +151,6 @@ def native_settings(env: Mapping[str, str], ports: Mapping[str, int]) -> dict[st
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _postgres_bin(name: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
@@ -455,11 +449,11 @@ class Cluster:
         whatever does not stop in time is killed, with the processes it started."""
         airflow = [c for c in self.components if c.name not in ("postgres", "redis")]
         servers = [c for c in self.components if c.name in ("redis", "postgres")]
-        _stop_all(sorted(airflow, key=lambda c: not c.name.startswith("worker")))
+        stop_trees(_running(sorted(airflow, key=lambda c: not c.name.startswith("worker"))), COMPONENT_STOP_SECONDS)
         if self._cloud is not None:
             self._cloud.stop()
             self._cloud = None
-        _stop_all(servers, signal.SIGINT)  # SIGINT: postgres's fast shutdown
+        stop_trees(_running(servers), COMPONENT_STOP_SECONDS, signal.SIGINT)  # SIGINT: postgres's fast shutdown
         self.components.clear()
         self.state_file.unlink(missing_ok=True)
 
@@ -471,29 +465,9 @@ class Cluster:
         self.stop()
 
 
-def _stop_all(components: list[Component], sig: signal.Signals = signal.SIGTERM) -> None:
-    import psutil
-
-    trees = {}
-    for component in components:
-        try:
-            trees[component.name] = psutil.Process(component.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            trees[component.name] = []
-        if component.process.poll() is None:
-            component.process.send_signal(sig)
-    deadline = time.monotonic() + COMPONENT_STOP_SECONDS
-    for component in components:
-        try:
-            component.process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            component.process.kill()
-            component.process.wait()
-        for child in trees[component.name]:  # celery's pool, task processes, log servers
-            try:
-                child.kill()
-            except psutil.NoSuchProcess:
-                pass
+def _running(components: list[Component]) -> list[int]:
+    # an exited component's pid may belong to another process by now
+    return [c.process.pid for c in components if c.process.poll() is None]
 
 
 # --- command line ------------------------------------------------------------------------------

@@ -67,19 +67,6 @@ class ClusterProcess:
         return self.process.returncode
 
 
-def kill_tree(pid: int) -> list[int]:
-    """SIGKILL ``pid`` and every process under it at once (a worker and its task processes)."""
-    parent = psutil.Process(pid)
-    victims = [parent, *parent.children(recursive=True)]
-    for victim in victims:
-        try:
-            victim.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(victims, timeout=10)
-    return [victim.pid for victim in victims]
-
-
 class AirflowApi:
     """Airflow's REST API with a token of the cluster's login."""
 

@@ -9,7 +9,6 @@ process tree, then killed if it lingers, and the local servers after it. The dat
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -17,10 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
-
 from devstack import sqlite, targets
 from devstack.connections import import_into_airflow
+from devstack.processes import stop_trees
 from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,26 +27,6 @@ STOP_GRACE_SECONDS = 30
 
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt  # SIGTERM stops everything, like Ctrl-C
-
-
-def stop_tree(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
-    """Stop ``process`` and every process below it: SIGTERM, then SIGKILL what is left after
-    ``grace`` seconds. The tree is read before anything is signalled, so children that a dying
-    parent leaves behind (or that started a session of their own) are stopped too."""
-    try:
-        root = psutil.Process(process.pid)
-        tree = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        tree = []
-    for member in tree:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.terminate()
-    _, alive = psutil.wait_procs(tree, timeout=grace)
-    for member in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.kill()
-    psutil.wait_procs(alive, timeout=5)
-    process.wait()
 
 
 def main() -> int:
@@ -78,7 +56,8 @@ def main() -> int:
         return 0
     finally:
         if standalone is not None:
-            stop_tree(standalone)
+            stop_trees([standalone.pid], STOP_GRACE_SECONDS, signal_children=True)
+            standalone.wait()
         cloud.stop()
 
 

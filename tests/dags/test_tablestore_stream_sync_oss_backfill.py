@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pendulum
 import pytest
 
 from devstack.connections import DirectConnections, as_environment
+from devstack.processes import free_port
 from tablestore_channels.readers.stream_checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import only_manifest, oss_bucket
@@ -32,12 +32,6 @@ WINDOWS = 3
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _airflow(env: dict, *args: str, timeout: float = 120) -> str:
@@ -78,14 +72,14 @@ def airflow_env(tmp_path, localcloud) -> dict:
     home, dags = tmp_path / "airflow", tmp_path / "dags"
     dags.mkdir()
     shutil.copy(ROOT / "dags" / f"{DAG_ID}.py", dags)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **as_environment(localcloud.endpoints),
            "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__API__PORT": str(port),
            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-           "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+           "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
            # every task process parses the DAG file; on a busy 2-core machine that can take 30 s
            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300", "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
            "AIRFLOW__CORE__PARALLELISM": "2", "PATH": f"{Path(AIRFLOW).parent}:{os.environ['PATH']}"}

@@ -26,7 +26,8 @@ import pytest
 
 from devstack import demo_data
 from devstack.cluster import read_env_file, write_env_file
-from devstack.cluster_client import AirflowApi, ClusterProcess, kill_tree
+from devstack.cluster_client import AirflowApi, ClusterProcess
+from devstack.processes import kill_tree
 from tests.support.exports import delimited_rows, manifests, oss_bucket
 
 ROOT = Path(__file__).resolve().parents[2]

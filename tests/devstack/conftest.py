@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from devstack.processes import free_port, stop_trees
+from devstack.up import STOP_GRACE_SECONDS
+
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -25,12 +27,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USER, PASSWORD = "admin", "admin"
 _REPORTS = pytest.StashKey[dict]()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -87,7 +83,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     home = top / "airflow"
     home.mkdir()
     (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(home),
@@ -116,9 +112,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         time.sleep(2)
     yield stack
     if process.poll() is None:
-        from devstack.up import stop_tree
-
-        stop_tree(process)
+        stop_trees([process.pid], STOP_GRACE_SECONDS, signal_children=True)
+        process.wait()
 
 
 @pytest.fixture(scope="module")

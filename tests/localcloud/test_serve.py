@@ -14,11 +14,7 @@ from pathlib import Path
 
 import oss2
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from devstack.processes import free_port
 
 
 def _serve(*args: str, env: dict | None = None) -> subprocess.Popen:
@@ -38,7 +34,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> dict:
 
 
 def test_serve_writes_endpoints_for_the_given_ports_and_exits_0_on_sigterm(tmp_path):
-    ports = {name: _free_port() for name in ("tablestore", "oss", "maxcompute")}
+    ports = {name: free_port() for name in ("tablestore", "oss", "maxcompute")}
     endpoints_file = tmp_path / "endpoints.json"
     private_tmp = tmp_path / "tmp"  # the server's temporary data folder goes here
     private_tmp.mkdir()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from devstack.processes import free_port
 from tests.support.airflow_runs import run_dag
 
 SOURCE_SECRET = "s3cr3t-source-password-42"
@@ -31,9 +31,7 @@ class _Inbox:
 @pytest.fixture
 def smtp_inbox():
     inbox = _Inbox()
-    with socket.socket() as probe:  # aiosmtpd needs a concrete port to check it is up
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # aiosmtpd needs a concrete port to check it is up
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
