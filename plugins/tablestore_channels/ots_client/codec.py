@@ -267,7 +267,7 @@ class ApiCodec:
         consumed = (self._sdk_decoder._parse_capacity_unit(message.consumed.capacity_unit)
                     if message.HasField("consumed") else None)
         batch = StreamRecordBatch(
-            records=[decode_stream_record(record) for record in message.stream_records],
+            encoded=message.stream_records, decode=decode_stream_record,
             next_shard_iterator=_optional_text(message, "next_shard_iterator"),
             may_more_record=_optional(message, "may_more_record"),
             consumed=consumed,

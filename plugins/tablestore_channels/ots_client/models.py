@@ -8,6 +8,8 @@ Times keep the unit the service uses and say it in their names (``_us``, ``_ms``
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,9 +184,18 @@ class StreamRecord:
 @dataclass(frozen=True)
 class StreamRecordBatch:
     """GetStreamRecord result. ``next_shard_iterator`` is None once the shard is finished (closed
-    by a split or merge and fully read); ``may_more_record`` is None when the service omits it."""
+    by a split or merge and fully read); ``may_more_record`` is None when the service omits it.
 
-    records: list[StreamRecord]
+    ``records`` are decoded from the response's ``encoded`` records (with ``decode``) when first
+    read, on the thread that reads them: a reader that fetches the next batch on a thread of its
+    own keeps that thread on the network, not contending for the GIL with the records' use."""
+
+    encoded: Sequence[Any] = field(repr=False)
+    decode: Callable[[Any], StreamRecord] = field(repr=False, compare=False)
     next_shard_iterator: str | None
     may_more_record: bool | None
     consumed: CapacityUnit | None
+
+    @functools.cached_property
+    def records(self) -> list[StreamRecord]:
+        return [self.decode(record) for record in self.encoded]

@@ -38,23 +38,29 @@ def sequence_info(record: StreamRecord, shard_id: str) -> str:
 
 def multi_version(export_sequence_info: bool) -> Converter:
     """Converter of the multi-version mode."""
+    put, update, delete = CellType.PUT, RecordAction.UPDATE, RecordAction.DELETE
+
+    def cells(record: StreamRecord, pk: tuple) -> list[tuple]:
+        # one comprehension for the cells (the window's per-change work): a PUT's value, as
+        # immutable bytes if binary, the deletes have none; an identity test before the op
+        # lookup, whose enum hashing costs more than the rest of a PUT's cell
+        return [pk + ((column.name, column.timestamp_ms,
+                       bytes(value) if (value := column.value).__class__ is bytearray else value, "U")
+                      if column.cell_type is put else (column.name, column.timestamp_ms, None, _OP[column.cell_type]))
+                for column in record.columns]
 
     def convert(record: StreamRecord, shard_id: str) -> list[tuple]:
         pk = tuple([bytes(v) if v.__class__ is bytearray else v for _, v in record.primary_key])
         action = record.action
-        rows = [] if action is RecordAction.UPDATE else [pk + (None, None, None, "DR")]
-        if action is not RecordAction.DELETE:
-            # one comprehension for the cells (the window's per-change work): a PUT's value, as
-            # immutable bytes if binary; the deletes have none
-            rows += [pk + (column.name, column.timestamp_ms,
-                           (bytes(value) if (value := column.value).__class__ is bytearray else value)
-                           if column.cell_type is CellType.PUT else None, _OP[column.cell_type])
-                     for column in record.columns]
+        rows = [] if action is update else [pk + (None, None, None, "DR")]
+        if action is not delete:
+            rows += cells(record, pk)
         if not export_sequence_info:
             return rows
         seq = sequence_info(record, shard_id)
-        cells = [f"{seq}:{index:010d}" for index in range(len(record.columns))]
-        tails = cells if action is RecordAction.UPDATE else [seq, *cells]
+        tails = [f"{seq}:{index:010d}" for index in range(len(record.columns))]
+        if action is not update:
+            tails.insert(0, seq)
         return [row + (tail,) for row, tail in zip(rows, tails)]
 
     return convert
