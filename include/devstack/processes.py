@@ -21,21 +21,21 @@ def free_port() -> int:
 def stop_trees(pids: Iterable[int], grace: float, sig: signal.Signals = signal.SIGTERM,
                signal_children: bool = False) -> None:
     """Stop each process of ``pids`` with everything below it: ``sig`` to each root (and to every
-    descendant when ``signal_children``), then SIGKILL whatever of the trees is left after
-    ``grace`` seconds. The trees are read before anything is signalled, so children that a dying
-    parent leaves behind (or that started a session of their own) are stopped too."""
+    descendant when ``signal_children``); once those have ended, or after ``grace`` seconds,
+    SIGKILL whatever of the trees is left. The trees are read before anything is signalled, so
+    children that a dying parent leaves behind (or that started a session of their own) are
+    stopped too."""
     roots, members = [], []
     for pid in pids:
         tree = _tree(pid)
         roots += tree[:1]
         members += tree
-    for member in members if signal_children else roots:
+    told = members if signal_children else roots
+    for member in told:
         with contextlib.suppress(psutil.NoSuchProcess):
             member.send_signal(sig)
-    # the roots get the grace; what they leave behind is killed as soon as they are gone
-    _, alive_roots = psutil.wait_procs(roots, timeout=grace)
-    _, alive = psutil.wait_procs(members, timeout=0 if alive_roots else min(grace, 2))
-    _kill_all(alive)
+    psutil.wait_procs(told, timeout=grace)
+    _kill_all([member for member in members if member.is_running()])
 
 
 def kill_tree(pid: int) -> list[int]:
