@@ -25,6 +25,10 @@ An export that finished reading after T may hold changes made after T, which no 
 it is not used. A row-mode export (`normal`) cannot serve: its cells would get new timestamps
 that hide the replayed versions.
 
+T `latest` (the default) is the newest moment the backups reach: the end of the unbroken run of
+committed windows after the newest export that they reach past; the first plan resolves it and
+the second phase keeps it.
+
 Refused **before anything is written**, with the gap and the fix: a window missing or not
 committed between the export and T, windows that do not reach T yet, a T before the oldest
 usable export, a window exported in mode `single_version_and_update_only` (or, for the window
@@ -59,10 +63,11 @@ _WRITER = {
     "batchWriteCount": "{{ params.batch_write_count }}",
 }
 EXPORT_JOB = job("pointintime", {**_READER, "phase": "export"}, "otsreplay", _WRITER)
-# the windows after the export that the first plan chose (pinned: a later export never sneaks in)
-WINDOWS_JOB = job("pointintime", {**_READER, "phase": "windows", "exportManifest":
-                                  "{{ ti.xcom_pull(task_ids='" + _EXPORT_PLAN + "')[0]['reader']['export_manifest'] }}"},
-                  "otsreplay", _WRITER)
+# the windows after the export and up to the T that the first plan chose (pinned: a later export
+# or window never sneaks in)
+_CHOSEN = "{{ ti.xcom_pull(task_ids='" + _EXPORT_PLAN + "')[0]['reader']['%s'] }}"
+WINDOWS_JOB = job("pointintime", {**_READER, "phase": "windows", "exportManifest": _CHOSEN % "export_manifest",
+                                  "pointInTime": _CHOSEN % "point_in_time"}, "otsreplay", _WRITER)
 
 with channel_dag(
     "tablestore_restore_point_in_time",
@@ -73,8 +78,9 @@ with channel_dag(
     max_active_runs=1,
     render_template_as_native_obj=True,
     params={
-        "point_in_time": param("2026-01-01T00:00:00Z", "The moment T to restore the table to, ISO 8601 with a UTC "
-                               "offset (Z or +08:00); changes committed at or before it are kept.",
+        "point_in_time": param("latest", "The moment T to restore the table to, ISO 8601 with a UTC offset (Z or "
+                               "+08:00); changes committed at or before it are kept. latest: the newest moment the "
+                               "backups reach (the end of the committed stream windows after the newest export).",
                                "reader.parameter.pointInTime", type="string", minLength=1),
         "table": param("iot_readings", "The source table (its exports and windows record it).",
                        "reader.parameter.table", type="string", minLength=1),

@@ -134,21 +134,25 @@ def channel_job(reader_plugin: str, reader: dict, writer: dict, concurrent: int 
         "writer": {"plugin": "oss", "parameter": {"fileFormat": "csv", **writer}}}}
 
 
+def window_path(start_ms: int, end_ms: int) -> str:
+    return StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start_ms, end_ms, end_ms))).path
+
+
 def window_job(instance: str, start_ms: int, end_ms: int, prefix: str | None = None, **reader) -> dict:
     """One window, laid out as tablestore_stream_sync_oss writes it."""
-    path = StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start_ms, end_ms, end_ms))).path
+    path = window_path(start_ms, end_ms)
     parameter = {"dataTable": TABLE, "startTimestampMillis": start_ms, "endTimestampMillis": end_ms,
                  "lagMinutes": 0, "isExportSequenceInfo": True, **reader}
     return channel_job("otsstream", parameter, {"object": f"{prefix or f'{instance}/{TABLE}/'}{path}",
                                                 "writeMode": "truncate"}, concurrent=3)
 
 
-def restore_job(point_us: int, target: str, phase: str, stream_prefix: str, export_prefix: str = EXPORTS) -> dict:
-    """One of the DAG's two jobs, rendered."""
+def restore_job(point_us: int | str, target: str, phase: str, stream_prefix: str, export_prefix: str = EXPORTS) -> dict:
+    """One of the DAG's two jobs, rendered (``point_us`` µs, or a text such as latest)."""
     return {"type": "job", "version": "1.0", "configuration": {
         "reader": {"plugin": "pointintime", "parameter": {
             "table": TABLE, "exportPrefix": export_prefix, "streamPrefix": stream_prefix, "phase": phase,
-            "pointInTime": iso(point_us), "column": COLUMNS}},
+            "pointInTime": point_us if isinstance(point_us, str) else iso(point_us), "column": COLUMNS}},
         "writer": {"plugin": "otsreplay", "parameter": {"table": target, "createTableIfMissing": True}}}}
 
 
@@ -175,7 +179,7 @@ def history(cloud):
     writers = Writers(client, seed=17)
     writers.start()
     try:
-        truths, export_done = _write_history(cloud, client, writers, edges)
+        truths, export_done, final = _write_history(cloud, client, writers, edges)
     finally:
         writers.stop.set()
         writers.join()
@@ -183,7 +187,7 @@ def history(cloud):
         run_window(cloud, window_job(instance, edges[k], edges[k + 1]), run_key=f"w{k}")
     run_window(cloud, window_job(instance, edges[6], edges[7]), run_key="w6-rerun")  # the rerun replaces it
     return {"client": client, "edges": edges, "truths": truths, "export_done": export_done, "instance": instance,
-            "writers": writers}
+            "writers": writers, "final": final}
 
 
 def _write_history(cloud, client, writers: Writers, edges: list[int]) -> tuple[list, int]:
@@ -211,8 +215,11 @@ def _write_history(cloud, client, writers: Writers, edges: list[int]) -> tuple[l
     for moment in moments:
         at(round(moment))
         truths.append(writers.truth())
-    at(edges[-1] + 5)
-    return truths, export_done
+    at(edges[-1] - 30)
+    with writers.lock:  # paused across the last window's end: the table at T latest
+        at(edges[-1] + 30)
+        final = content(client, TABLE)
+    return truths, export_done, final
 
 
 def test_restore_to_three_moments_equals_the_table_then(cloud, history):
@@ -237,6 +244,15 @@ def test_restore_to_three_moments_equals_the_table_then(cloud, history):
     assert content(client, "pit_at_0") == truth
 
 
+def test_restore_to_latest_its_default_equals_the_table_at_the_end_of_the_last_window(cloud, history):
+    run = run_dag(DAG_FILE, DAG_ID, logical_date=next_run_date(), run_conf={
+        "table": TABLE, "target_table": "pit_latest", "columns": COLUMNS})  # point_in_time: its default
+    assert run.state == "success", task_states(run)
+    assert content(history["client"], "pit_latest") == history["final"]
+    (event,) = asset_events(f"tablestore://{history['instance']}/pit_latest", run.run_id)
+    assert event.extra["totals"]["changes"] > 0
+
+
 def copy_prefix(bucket, source: str, target: str, skip: str | None = None, data_only: str | None = None) -> None:
     """Copy every object under ``source`` to ``target``, without the window folder ``skip`` and
     without the manifest of the window folder ``data_only``."""
@@ -248,7 +264,7 @@ def copy_prefix(bucket, source: str, target: str, skip: str | None = None, data_
         bucket.copy_object(bucket.bucket_name, entry.key, target + relative)
 
 
-def plan_restore(cloud, point_us: int, stream_prefix: str, export_prefix: str = EXPORTS) -> None:
+def plan_restore(cloud, point_us: int | str, stream_prefix: str, export_prefix: str = EXPORTS) -> None:
     """The plan of the restore's first job (what the DAG's export.plan runs)."""
     job = restore_job(point_us, "pit_refused", "export", stream_prefix, export_prefix)
     jobrun.plan(JobSpec.from_dict(job), DirectConnections(cloud), jobrun.RunInfo("refused", {}))
@@ -259,7 +275,7 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     bucket = oss_bucket(cloud)
     streams = f"{instance}/{TABLE}/"
     moment = history["truths"][-1][0]
-    folder = StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (edges[9], edges[10], edges[10]))).path
+    folder = window_path(edges[9], edges[10])
     late = (edges[9] + 500) * 1000  # inside window 9
 
     # T before the oldest usable export, through the DAG: the plan fails at once, naming the param
@@ -271,6 +287,7 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     cases = []
     copy_prefix(bucket, streams, "gap/", skip=folder)
     cases.append(("gap/", moment, "no committed stream window .* covers"))
+    cases.append(("gap/", "latest", "no committed stream window .* covers"))  # not restored up to the gap
     copy_prefix(bucket, streams, "open/", data_only=folder)
     cases.append(("open/", moment, "has objects but no manifest: its run did not commit"))
     copy_prefix(bucket, streams, "single/", skip=folder)
@@ -281,6 +298,11 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     run_window(cloud, window_job(instance, edges[9], edges[10], "noseq/", isExportSequenceInfo=False), run_key="noseq")
     cases.append(("noseq/", late, "exported without sequence info, so its changes cannot be cut at T"))
     cases.append((streams, (now_ms() + 60_000) * 1000, "committed stream windows .* reach only"))
+    copy_prefix(bucket, streams, "early/", skip=folder)  # the windows up to the export's end only
+    for k in range(4, WINDOWS):
+        for entry in oss2.ObjectIteratorV2(bucket, prefix=f"early/{window_path(edges[k], edges[k + 1])}"):
+            bucket.delete_object(entry.key)
+    cases.append(("early/", "latest", "T latest: the committed stream windows .* do not reach past the end"))
     for prefix, point_us, expected in cases:
         with pytest.raises(PreconditionError, match=expected):
             plan_restore(cloud, point_us, prefix)

@@ -1,7 +1,7 @@
 """The web UI as a new user meets it, in a real browser against the stack of ``make up``: every
 channel DAG opens a valid trigger form and succeeds with its defaults (the full export once
-with Parquet), the restore brings back the export just made, a bad param fails with one line
-naming it, the Tablestore connection's forms and Test button work, and SIGTERM stops it all.
+with Parquet), the restore brings back the export just made, the point-in-time restore runs
+with its defaults once the backups exist, a bad param fails with one line naming it, the Tablestore connection's forms and Test button work, and SIGTERM stops it all.
 
 The tests share one stack and run in order (the restore reads the export made before it)."""
 
@@ -13,11 +13,14 @@ import signal
 import time
 import urllib.parse
 
+import pendulum
 import psutil
 import pytest
 import requests
 
-from tests.support.exports import oss_bucket
+from tablestore_channels.authoring.stream_window import StreamWindow
+from tests.support.exports import oss_bucket, ots_client, table_rows
+from tests.support.streams import now_ms, run_window, stream_job
 
 pytestmark = pytest.mark.slow
 
@@ -130,6 +133,32 @@ def test_export_to_maxcompute_runs_with_its_defaults(page, stack):
 def test_stream_sync_runs_with_its_defaults(page, stack):
     run = _trigger(page, stack, "tablestore_stream_sync_oss")
     _assert_channel_run(page, stack, "tablestore_stream_sync_oss", run, "manifest", "checkpoint_at")
+
+
+def test_point_in_time_restore_runs_with_its_defaults_once_the_backups_exist(page, stack):
+    """The README's backup set-up (a multi-version full export, the stream windows after it),
+    then the restore from its form with its defaults: the table at the latest moment they reach."""
+    run = _trigger(page, stack, "tablestore_full_export_oss", mode="multiVersion", file_format="csv")
+    assert run["state"] == "success", run
+    summary = _commit_summary(page, stack, "tablestore_full_export_oss", run)
+    manifest_key = re.search(r"oss://[^/]+/(\S+_manifest\.json)", summary).group(1)
+    manifest = json.loads(oss_bucket(stack.endpoints).get_object(manifest_key).read())
+    # what the stream sync commits over the next minutes, as one window from before the export
+    # to now (its schedule's lag would keep the test waiting)
+    time.sleep(max(0.0, (manifest["read_finished_at_ms"] + 2500 - now_ms()) / 1000))
+    start, end = manifest["read_started_at_ms"] // 1000 * 1000 - 2000, now_ms() // 1000 * 1000
+    path = StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start, end, end))).path
+    prefix = f"{stack.endpoints['tablestore']['instance']}/iot_readings/{path}"
+    run_window(stack.endpoints, stream_job("iot_readings", start, end, writer={"object": prefix}), run_key="ui-pit")
+
+    run = _trigger(page, stack, "tablestore_restore_point_in_time")
+    assert run["state"] == "success", run
+    _task_page(page, stack, "tablestore_restore_point_in_time", run["dag_run_id"], "export.plan", r"T latest = \S+")
+    client = ots_client(stack.endpoints)
+    restored, source = (table_rows(client, t, max_version=10) for t in ("iot_readings_at_t", "iot_readings"))
+    assert len(restored) == 3000
+    assert [(r.primary_key, sorted(r.attribute_columns)) for r in restored] == [
+        (r.primary_key, sorted(r.attribute_columns)) for r in source]
 
 
 def test_a_table_that_does_not_exist_fails_at_once_with_one_line_naming_the_param(page, stack):

@@ -5,10 +5,12 @@ a table as it was at a moment, from its full exports and stream windows in OSS.
 - ``exportPrefix``: where its full exports are (each with its manifest);
 - ``streamPrefix``: where its stream windows are, laid out as the stream sync writes them
   (``<prefix><yyyymmdd>/<start>-<end>/``);
-- ``pointInTime``: the moment, ISO 8601 with a UTC offset (``2026-01-01T08:00:00Z``);
+- ``pointInTime``: the moment, ISO 8601 with a UTC offset (``2026-01-01T08:00:00Z``), or ``latest``:
+  the newest moment the backups reach (the end of the unbroken run of committed windows after the
+  newest export they reach past), resolved by the first plan;
 - ``phase``: ``export`` (the full export's cells) or ``windows`` (the stream changes after it);
-  a restore runs both, in this order, the second with ``exportManifest`` pinned to the export
-  the first chose;
+  a restore runs both, in this order, the second with ``exportManifest`` and ``pointInTime``
+  pinned to the export and the moment the first chose;
 - ``column``: ``[{"name", "type"}]`` of attribute columns the source does not predefine (the
   exports keep values as text);
 - ``maxClockSkewMillis``: how far the clocks of the workers that recorded the export's reading
@@ -28,6 +30,7 @@ from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.errors import ConfigError
 
 EXPORT_PHASE, WINDOWS_PHASE = "export", "windows"
+LATEST = "latest"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class PointInTimeReaderConfig:
     table: str
     export_prefix: str
     stream_prefix: str
-    point_us: int  # the moment, µs since the epoch
+    point_us: int | None  # the moment, µs since the epoch; None: the latest the backups reach
     point_text: str
     phase: str = EXPORT_PHASE
     export_manifest: str | None = None
@@ -59,7 +62,7 @@ class PointInTimeReaderConfig:
             columns.append((str(entry["name"]), column_type(entry["type"], f"{key}.type")))
         return cls(
             table=p.string("table"), export_prefix=_prefix(p, "exportPrefix"), stream_prefix=_prefix(p, "streamPrefix"),
-            point_us=_moment(text, p.key("pointInTime")), point_text=text,
+            point_us=None if text.strip().lower() == LATEST else _moment(text, p.key("pointInTime")), point_text=text,
             phase=p.choice("phase", (EXPORT_PHASE, WINDOWS_PHASE), EXPORT_PHASE),
             export_manifest=p.string("exportManifest", None) or None, column_types=tuple(columns),
             max_clock_skew_ms=p.integer("maxClockSkewMillis", 1000, minimum=0),
@@ -80,9 +83,14 @@ def _moment(text: str, key: str) -> int:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(key, f"is not an ISO 8601 time: {text!r}.",
-                          "write it like 2026-01-01T08:00:00Z or 2026-01-01T16:00:00+08:00.") from None
+                          f"write it like 2026-01-01T08:00:00Z or 2026-01-01T16:00:00+08:00, or {LATEST}.") from None
     if moment.tzinfo is None:
         raise ConfigError(key, f"{text!r} has no UTC offset, so the moment is ambiguous.",
                           "add Z (UTC) or an offset such as +08:00.")
     delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def iso_moment(point_us: int) -> str:
+    """``point_us`` as the ISO 8601 text :func:`_moment` reads back exactly (µs, UTC)."""
+    return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=point_us)).isoformat()

@@ -24,7 +24,7 @@ from typing import Any
 import oss2
 
 from tablestore_channels.config.oss_reader import OSSReaderConfig
-from tablestore_channels.config.point_in_time_reader import EXPORT_PHASE, PointInTimeReaderConfig
+from tablestore_channels.config.point_in_time_reader import EXPORT_PHASE, PointInTimeReaderConfig, iso_moment
 from tablestore_channels.contract import Connections, Rejected, SchemaReader, TableSchema
 from tablestore_channels.errors import DirtyRecord
 from tablestore_channels.formats.values import parse_value
@@ -61,10 +61,11 @@ class PointInTimeReader(SchemaReader):
         plan = restore_plan.resolve(self.bucket, self.retry, self.config)
         export = plan.export
         self._schema = TableSchema(export.primary_key, export.defined_columns, export.max_versions)
-        log.info("Restore of %s to %s: %s", self.config.table, self.config.point_text, plan.describe())
+        point_in_time = iso_moment(plan.point_us)
+        log.info("Restore of %s to %s: %s", self.config.table, point_in_time, plan.describe())
         types = {**{n: _TEXT_TYPES[t] for n, t in export.defined_columns}, **dict(self.config.column_types)}
         common = {"primary_key": [list(c) for c in export.primary_key], "column_types": types,
-                  "export_manifest": export.manifest_key}
+                  "export_manifest": export.manifest_key, "point_in_time": point_in_time}
         columns = [*(name for name, _ in export.primary_key), *MULTI_VERSION_FIELDS]
         if self.config.phase == EXPORT_PHASE:
             return [{**common, "export": d} for d in self._objects_of(export.manifest_key, concurrency)], columns

@@ -15,6 +15,9 @@ T: it may hold changes made after that, which no replay undoes. Hence:
 
 ``skew`` is the most the workers' clocks (which timed the export) and Tablestore's (which times
 the changes) may differ. A change belongs to T when committed at or before it.
+
+T ``latest`` is the newest moment the backups reach: the newest usable export whose unbroken run
+of committed windows (from its start) reaches past its reading's end, T the end of that run.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import oss2
 
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
-from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig
+from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig, iso_moment
 from tablestore_channels.errors import PreconditionError
 from tablestore_channels.formats.export_layout import MANIFEST_SUFFIX
 from tablestore_channels.readers.export_source import StreamWindow, TableExport
@@ -55,6 +59,7 @@ class Replayed:
 class RestorePlan:
     export: TableExport
     windows: tuple[Replayed, ...]
+    point_us: int  # T (resolved when the config asks for the latest)
 
     def describe(self) -> str:
         cut = self.windows[-1]
@@ -66,9 +71,34 @@ class RestorePlan:
 
 def resolve(bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) -> RestorePlan:
     """The plan for ``config``; PreconditionError naming the gap and the fix when there is none."""
-    finder = _Finder(bucket, retry, config)
+    if config.point_us is None:
+        return _latest(bucket, retry, config)
+    finder = _Finder(bucket, retry, config, config.point_us)
     export = finder.export()
-    return RestorePlan(export, finder.windows(export))
+    return RestorePlan(export, finder.windows(export), config.point_us)
+
+
+def _latest(bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) -> RestorePlan:
+    """T latest: the end of the newest export's windows, or of an older one's while the newest's
+    do not reach past its reading yet. A gap with windows after it is refused, not restored up to:
+    the user asked for the newest state."""
+    now = _Finder(bucket, retry, config, time.time_ns() // 1000)
+    exports = sorted(now.usable_exports(), key=lambda e: (e.read_started_ms, e.manifest_key), reverse=True)
+    for export in exports:
+        reach_ms = now.reach(export)
+        if reach_ms - 1 >= export.read_finished_ms + now.skew:
+            point_us = reach_ms * 1000 - 1  # the last µs the windows hold
+            log.info("T latest = %s: the end of the committed windows after %s", iso_moment(point_us),
+                     export.manifest_key)
+            finder = _Finder(bucket, retry, config, point_us)
+            return RestorePlan(export, finder.windows(export), point_us)
+    newest = exports[0]
+    raise PreconditionError(
+        f"T latest: the committed stream windows of table {config.table!r} under "
+        f"{now._where(config.stream_prefix)} do not reach past the end of any usable full export; after the newest, "
+        f"{now._where(newest.manifest_key)} (finished reading at {_iso(newest.read_finished_ms)}), they reach only "
+        f"{_iso(now.reach(newest))}. Fix: wait until the stream sync has committed the windows after the export "
+        "(a window is exported lagMinutes after its end), or give a moment.", key=_KEY + "pointInTime")
 
 
 def _iso(ms: int) -> str:
@@ -76,11 +106,13 @@ def _iso(ms: int) -> str:
 
 
 class _Finder:
-    def __init__(self, bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) -> None:
+    def __init__(self, bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig, point_us: int) -> None:
         self.bucket = bucket
         self.retry = retry
         self.config = config
-        self.point_ms = config.point_us // 1000
+        self.point_us = point_us
+        self.point_ms = point_us // 1000
+        self.point_text = config.point_text if config.point_us is not None else f"latest, {iso_moment(point_us)}"
         self.skew = config.max_clock_skew_ms
 
     def _where(self, prefix: str) -> str:
@@ -93,7 +125,8 @@ class _Finder:
         return json.loads(self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read()))
 
     # --- the export --------------------------------------------------------------------------
-    def export(self) -> TableExport:
+    def usable_exports(self) -> list[TableExport]:
+        """The committed full exports of the table that can serve a restore (any T)."""
         config = self.config
         found = [TableExport.of(o.key, self._manifest(o.key)) for o in self._listing(config.export_prefix)
                  if o.key.endswith(MANIFEST_SUFFIX)]
@@ -112,6 +145,11 @@ class _Finder:
                 f"cell timestamps: {shown}. Fix: take full exports with mode multiVersion of the whole table (every "
                 "column and version), e.g. tablestore_full_export_oss with mode multiVersion.",
                 key=_KEY + "exportPrefix")
+        return usable
+
+    def export(self) -> TableExport:
+        config = self.config
+        usable = self.usable_exports()
         before = [e for e in usable if e.read_finished_ms + self.skew <= self.point_ms]
         if config.export_manifest:
             before = [e for e in before if e.manifest_key == config.export_manifest]
@@ -122,45 +160,62 @@ class _Finder:
         if not before:
             oldest = min(usable, key=lambda e: e.read_finished_ms)
             raise PreconditionError(
-                f"T ({config.point_text}) is before the oldest usable full export of table {config.table!r}: the "
+                f"T ({self.point_text}) is before the oldest usable full export of table {config.table!r}: the "
                 f"earliest, {self._where(oldest.manifest_key)}, finished reading at "
                 f"{_iso(oldest.read_finished_ms)} and may hold changes made after T, which no replay undoes. Fix: "
                 f"choose T at or after {_iso(oldest.read_finished_ms + self.skew)}; a moment before it needs an "
                 "export that finished reading before it (keep older exports as long as you may restore to them).",
                 key=_KEY + "pointInTime")
         chosen = max(before, key=lambda e: (e.read_started_ms, e.manifest_key))
-        log.info("Full export for T=%s: %s (read %s .. %s)", config.point_text, chosen.manifest_key,
+        log.info("Full export for T=%s: %s (read %s .. %s)", self.point_text, chosen.manifest_key,
                  _iso(chosen.read_started_ms), _iso(chosen.read_finished_ms))
         return chosen
 
     # --- the windows -------------------------------------------------------------------------
-    def windows(self, export: TableExport) -> tuple[Replayed, ...]:
-        config = self.config
+    def reach(self, export: TableExport) -> int:
+        """Where the run of committed windows from the export's start ends (ms); a gap with
+        committed windows after it is refused."""
         start_ms = export.read_started_ms - self.skew
         committed, uncommitted = self._window_folders(start_ms)
-        cursor, chain = start_ms, []
+        _, cursor, gap_to = self._chain(start_ms, committed)
+        if gap_to is not None:
+            self._gap(cursor, gap_to, uncommitted)
+        return cursor
+
+    def _chain(self, start_ms: int, committed: list[StreamWindow]) -> tuple[list[StreamWindow], int, int | None]:
+        """The windows covering ``[start_ms, T]`` in start order up to the first gap, where they
+        reach, and where the window after the gap starts (None: no gap before T)."""
+        cursor, chain = start_ms, list[StreamWindow]()
         for window in sorted(committed, key=lambda w: (w.start_ms, -w.end_ms)):
             if cursor > self.point_ms:
                 break
             if window.end_ms <= cursor:
                 continue  # covered already (an overlap replays harmlessly, a duplicate is skipped)
             if window.start_ms > cursor:
-                self._gap(cursor, window.start_ms, uncommitted)
+                return chain, cursor, window.start_ms
             chain.append(window)
             cursor = window.end_ms
+        return chain, cursor, None
+
+    def windows(self, export: TableExport) -> tuple[Replayed, ...]:
+        start_ms = export.read_started_ms - self.skew
+        committed, uncommitted = self._window_folders(start_ms)
+        chain, cursor, gap_to = self._chain(start_ms, committed)
+        if gap_to is not None:
+            self._gap(cursor, gap_to, uncommitted)
         if cursor <= self.point_ms:
             self._gap(cursor, None, uncommitted)
         replayed = []
         for window in chain:
             self._check_mode(window)
-            cut = window.end_ms * 1000 - 1 > config.point_us
+            cut = window.end_ms * 1000 - 1 > self.point_us
             if cut and not window.sequence_info:
                 raise PreconditionError(
-                    f"stream window {window.window} ({self._where(window.manifest_key)}) holds T ({config.point_text}) "
+                    f"stream window {window.window} ({self._where(window.manifest_key)}) holds T ({self.point_text}) "
                     "but was exported without sequence info, so its changes cannot be cut at T. Fix: choose T at "
                     f"its start ({_iso(window.start_ms)}) or end, or rerun the window with isExportSequenceInfo "
                     "(export_sequence_info) on.", key=_KEY + "pointInTime")
-            replayed.append(Replayed(window, config.point_us if cut else None))
+            replayed.append(Replayed(window, self.point_us if cut else None))
         return tuple(replayed)
 
     def _check_mode(self, window: StreamWindow) -> None:
@@ -188,12 +243,12 @@ class _Finder:
         if to_ms is None:
             raise PreconditionError(
                 f"the committed stream windows of table {config.table!r} under {self._where(config.stream_prefix)} "
-                f"reach only {_iso(from_ms)}, before T ({config.point_text}). Fix: wait until the stream sync has "
+                f"reach only {_iso(from_ms)}, before T ({self.point_text}). Fix: wait until the stream sync has "
                 "committed the window that holds T (a window is exported lagMinutes after its end), or choose a "
                 f"T before {_iso(from_ms)}.", key=_KEY + "pointInTime")
         raise PreconditionError(
             f"no committed stream window of table {config.table!r} under {self._where(config.stream_prefix)} covers "
-            f"[{_iso(from_ms)}, {_iso(to_ms)}), between the full export's start and T ({config.point_text}): those "
+            f"[{_iso(from_ms)}, {_iso(to_ms)}), between the full export's start and T ({self.point_text}): those "
             "changes are missing. Fix: run the stream sync for that time (tablestore_stream_sync_oss, e.g. airflow "
             "backfill create ... --reprocess-behavior completed) while the stream still holds it, or choose a T "
             f"before {_iso(from_ms)}.", key=_KEY + "streamPrefix")
