@@ -1,7 +1,8 @@
 """The web UI as a new user meets it, in a real browser against the stack of ``make up``: every
 channel DAG opens a valid trigger form and succeeds with its defaults (the full export once
 with Parquet), the restore brings back the export just made, the point-in-time restore runs
-with its defaults once the backups exist, a bad param fails with one line naming it, the Tablestore connection's forms and Test button work, and SIGTERM stops it all.
+with its defaults once the backups exist, a bad param fails with one line naming it, the
+Tablestore connection's forms and Test button work, and SIGTERM stops it all.
 
 The tests share one stack and run in order (the restore reads the export made before it)."""
 
