@@ -3,7 +3,9 @@
 1. rows/s of one window holding N changes (default 50k PutRows, multi-version CSV, one split
    after the other in this process) vs a raw GetStreamRecord loop over the same records that only
    reads and decodes them (target ratio >= 0.8), in ``--trials`` trials: each trial runs both
-   (order alternating) and prints its ratio; the median over the trials is the figure;
+   (order alternating) and prints its ratio; the median over the trials is the figure. Each trial
+   also times the window's reader alone (its pages: fetch, decode, conversion to output records;
+   no writer, no commit), so the gap to the raw loop splits into the reader's and the writer's;
 2. the time from the window's end to its manifest in OSS, with lagMinutes 0 (in production add
    the lag, 5 minutes, and the scheduler's start-up delay).
 
@@ -24,7 +26,7 @@ from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.ots_client.models import StreamSpec
-from tablestore_channels.readers.ots_stream import RECORD_LIMIT
+from tablestore_channels.readers.ots_stream import RECORD_LIMIT, OTSStreamReader
 from trials import interleaved, load, median_line
 
 TABLE = "bench_stream"
@@ -64,13 +66,17 @@ def raw_loop(client, start_ms: int, end_ms: int) -> tuple[int, float]:
     return records, time.perf_counter() - began
 
 
-def window(endpoints: dict, start_ms: int, end_ms: int, run_key: str) -> tuple[dict, float]:
-    spec = JobSpec.from_dict({"type": "job", "configuration": {
+def window_spec(start_ms: int, end_ms: int) -> JobSpec:
+    return JobSpec.from_dict({"type": "job", "configuration": {
         "setting": {"speed": {"concurrent": 2}},
         "reader": {"plugin": "otsstream", "parameter": {"dataTable": TABLE, "startTimestampMillis": start_ms,
                                                         "endTimestampMillis": end_ms, "lagMinutes": 0}},
         "writer": {"plugin": "oss", "parameter": {"object": f"stream/{start_ms}-{end_ms}/", "writeMode": "truncate",
                                                   "fileFormat": "csv"}}}})
+
+
+def window(endpoints: dict, start_ms: int, end_ms: int, run_key: str) -> tuple[dict, float]:
+    spec = window_spec(start_ms, end_ms)
     connections, run = DirectConnections(endpoints), jobrun.RunInfo(run_key, {})
     began = time.perf_counter()
     descriptors = jobrun.plan(spec, connections, run)
@@ -79,9 +85,22 @@ def window(endpoints: dict, start_ms: int, end_ms: int, run_key: str) -> tuple[d
     return summary, time.perf_counter() - began
 
 
+def reader_alone(client, start_ms: int, end_ms: int) -> float:
+    """Seconds for the window's reader to produce every output record (positioned by time, as
+    the raw loop is), with nothing written."""
+    began = time.perf_counter()
+    reader = OTSStreamReader(client, window_spec(start_ms, end_ms).reader)
+    descriptors, _ = reader.plan(2)
+    for descriptor in descriptors:
+        for _page in reader.read_pages(descriptor):
+            pass
+    return time.perf_counter() - began
+
+
 def trial(client, endpoints: dict, start_ms: int, end_ms: int, number: int) -> dict:
-    """One trial: the raw loop and the window over the same records; a rerun of the window
-    repeats it identically (its plan drops the checkpoints the last run saved at its end)."""
+    """One trial: the raw loop, the window and its reader alone over the same records; a rerun
+    of the window repeats it identically (its plan drops the checkpoints the last run saved at
+    its end)."""
     figures: dict = {}
 
     def raw() -> None:
@@ -90,7 +109,10 @@ def trial(client, endpoints: dict, start_ms: int, end_ms: int, number: int) -> d
     def sync() -> None:
         figures["summary"], figures["seconds"] = window(endpoints, start_ms, end_ms, f"bench-{number}")
 
-    interleaved(number, [raw, sync])
+    def read() -> None:
+        figures["reader_seconds"] = reader_alone(client, start_ms, end_ms)
+
+    interleaved(number, [raw, sync, read])
     return figures
 
 
@@ -108,18 +130,21 @@ def main() -> None:
         time.sleep(0.01)
         end_ms = time.time_ns() // 1_000_000
         print(f"wrote {args.changes} changes in {time.perf_counter() - began:.1f} s")
-        ratios, raw_rates, rates = [], [], []
+        ratios, raw_rates, rates, reader_rates = [], [], [], []
         for number in range(args.trials):
             figures = trial(client, endpoints, start_ms, end_ms, number)
             assert figures["raw_records"] == args.changes, figures["raw_records"]
             raw_rates.append(args.changes / figures["raw_seconds"])
             rates.append(args.changes / figures["seconds"])
+            reader_rates.append(args.changes / figures["reader_seconds"])
             ratios.append(figures["raw_seconds"] / figures["seconds"])
             print(f"trial {number + 1}: raw GetStreamRecord loop {raw_rates[-1]:,.0f} changes/s; window (plan + "
                   f"splits + commit) {rates[-1]:,.0f} changes/s ({figures['summary']['rows']} output rows); "
-                  f"ratio {ratios[-1]:.3f} (load {load()})", flush=True)
+                  f"ratio {ratios[-1]:.3f}; its reader alone {reader_rates[-1]:,.0f} changes/s (load {load()})",
+                  flush=True)
         print(median_line("raw GetStreamRecord loop changes/s", raw_rates, 0))
         print(median_line("window changes/s", rates, 0))
+        print(median_line("the window's reader alone changes/s", reader_rates, 0))
         print(median_line("ratio window/raw (target >= 0.8)", ratios))
 
         # end -> manifest: a small window run as soon as it ends (lag 0)
