@@ -246,18 +246,19 @@ class Cluster:
         workers = self._spawn_airflow(env, ports["api"])
 
         # here, not at the top: the settings checks (and their tests) need no cloud SDK
-        from devstack import demo_data
-        from devstack.connections import DirectConnections, import_into_airflow
+        from devstack import targets
+        from devstack.connections import import_into_airflow
         from localcloud.process import LocalCloudProcess
 
-        # while the Airflow components start: the local servers, their connections, the demo table
+        # while the Airflow components start: the local servers, their connections, what the
+        # DAGs' defaults need there (the demo table, its MaxCompute target)
         self._cloud = LocalCloudProcess(self.root / "localcloud")
         endpoints = self._cloud.start(timeout=120)
         with ThreadPoolExecutor(max_workers=1) as background:
-            seeded = background.submit(demo_data.seed, DirectConnections(endpoints).tablestore(None), self.demo_rows)
+            prepared = background.submit(targets.prepare, endpoints, rows=self.demo_rows)
             import_into_airflow(endpoints, env)
-            seeded.result()
-        self._say("the local servers, their connections and the demo table are ready")
+            prepared.result()
+        self._say("the local servers, their connections, the demo table and its MaxCompute target are ready")
         api_url = f"http://127.0.0.1:{ports['api']}"
         self._wait_ready(api_url)
         for worker in workers:

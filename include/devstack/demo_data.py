@@ -4,15 +4,12 @@ benchmarks, so all three exercise the same data."""
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import functools
-import json
 import math
 import random
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 
 import tablestore
 
@@ -94,32 +91,3 @@ def rows_per_split(descriptors: list[dict], count: int) -> list[int]:
 @functools.cache
 def _sorted_keys(count: int) -> list:
     return sorted(keys.row_key([value for _, value in pk]) for pk, _ in rows(count))
-
-
-def seed(client, count: int, table: str = TABLE) -> bool:
-    """Create and load the demo table unless it exists (its data is kept) or ``count`` is 0;
-    whether it was made."""
-    if not count or table in client.list_table():
-        return False
-    create_table(client, table)
-    load(client, count, table)
-    return True
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m devstack.demo_data ENDPOINTS_FILE [--rows N]``: the demo table on the local
-    Tablestore of an endpoints file, unless it is there already (docker-compose's init)."""
-    from devstack.connections import DirectConnections
-
-    parser = argparse.ArgumentParser(prog="python -m devstack.demo_data")
-    parser.add_argument("endpoints_file", type=Path, help="the file `python -m localcloud serve` wrote")
-    parser.add_argument("--rows", type=int, default=20_000, help="rows of a new demo table")
-    args = parser.parse_args(argv)
-    client = DirectConnections(json.loads(args.endpoints_file.read_text())).tablestore(None)
-    made = seed(client, args.rows)
-    print(f"Demo table {TABLE}: {'created with ' + format(args.rows, ',') + ' rows' if made else 'kept as it is'}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

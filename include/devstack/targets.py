@@ -1,11 +1,15 @@
 """What the channel DAGs need on the local servers to succeed with their defaults: the demo table
 in Tablestore (with its stream) and its MaxCompute target table, partitioned by ``pt`` as the
-MaxCompute DAG's default partition ``pt=${date}`` expects. ``make demo`` and ``make up`` call
-:func:`prepare`; it keeps what is already there."""
+MaxCompute DAG's default partition ``pt=${date}`` expects. ``make demo``, ``make up`` and ``make
+cluster`` call :func:`prepare`, docker-compose's init ``python -m devstack.targets``; it keeps what
+is already there."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+from pathlib import Path
 
 from devstack import demo_data
 from tablestore_channels.ots_client.settings import TablestoreConnectionSettings
@@ -31,10 +35,11 @@ def maxcompute_client(endpoints: dict):
 
 
 def prepare(endpoints: dict, *, reload: bool = False, rows: int = ROWS) -> list[str]:
-    """Create what is missing (everything when ``reload``); what was done, for the user."""
+    """Create what is missing (everything when ``reload``; no demo table when ``rows`` is 0);
+    what was done, for the user."""
     done = []
     client = tablestore_client(endpoints)
-    if reload or demo_data.TABLE not in client.list_table():
+    if rows and (reload or demo_data.TABLE not in client.list_table()):
         demo_data.create_table(client)
         demo_data.load(client, rows)
         done.append(f"Tablestore table {demo_data.TABLE}: {rows:,} readings (whole rows, stream on)")
@@ -44,3 +49,22 @@ def prepare(endpoints: dict, *, reload: bool = False, rows: int = ROWS) -> list[
         done.append(f"MaxCompute table {odps.project}.{demo_data.TABLE} ({MAXCOMPUTE_COLUMNS}) "
                     f"PARTITIONED BY ({MAXCOMPUTE_PARTITION})")
     return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m devstack.targets ENDPOINTS_FILE [--rows N]``: :func:`prepare` on the local
+    servers of an endpoints file (docker-compose's init)."""
+    parser = argparse.ArgumentParser(prog="python -m devstack.targets")
+    parser.add_argument("endpoints_file", type=Path, help="the file `python -m localcloud serve` wrote")
+    parser.add_argument("--rows", type=int, default=20_000, help="rows of a new demo table (0: none)")
+    args = parser.parse_args(argv)
+    done = prepare(json.loads(args.endpoints_file.read_text()), rows=args.rows)
+    for line in done:
+        print(f"Created {line}")
+    if not done:
+        print("Nothing to create: what the DAGs need is there.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,7 +3,8 @@ redis, api-server, scheduler, dag-processor, triggerer, two Celery workers and t
 driven through the REST API. A full export of a demo-shaped table spreads its splits over both
 workers and survives one worker killed with SIGKILL mid-run (nothing lost, nothing doubled);
 with 8 explicit split points and ``concurrent=2`` two transfers run and the job stays within
-``mbps``; SIGTERM stops every process the stack started. About 4 minutes on 2 idle cores.
+``mbps``; the MaxCompute DAG runs with its defaults on what the stack prepared; SIGTERM stops
+every process the stack started. About 4 minutes on 2 idle cores.
 
 Shortened for the test (production values in .env.example; recovery in the README): a task
 heartbeats every 2 s (5 s), one without a heartbeat for 15 s (300 s) is failed, checked every
@@ -32,6 +33,7 @@ from tests.support.exports import delimited_rows, manifests, oss_bucket
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "channel_job"  # tests/fixtures/dags: the job in the run's conf, one retry without delay
+DEFAULTS_DAG = "tablestore_to_maxcompute"  # dags/: run with its defaults, as its form triggers it
 ROWS = 12_000  # about 1.2 MB of CSV
 MB = 1024 * 1024
 MBPS_TOLERANCE = 0.05  # the throttle sleeps once 10 ms ahead: far less than 5 % of a 10 s transfer
@@ -64,11 +66,13 @@ def stack():
     env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
     dags.mkdir()
     shutil.copy(ROOT / "tests" / "fixtures" / "dags" / f"{DAG_ID}.py", dags)
+    shutil.copy(ROOT / "dags" / f"{DEFAULTS_DAG}.py", dags)
     cluster = ClusterProcess(root, env_file, dags, demo_rows=ROWS)
     state = cluster.start()
     try:
         api = AirflowApi(state)
         api.unpause(DAG_ID)
+        api.unpause(DEFAULTS_DAG)
         yield cluster, state, api
     finally:
         cluster.stop()
@@ -162,6 +166,14 @@ def test_splits_spread_over_both_workers_and_survive_a_worker_killed_mid_run(sta
     ended = (datetime.fromisoformat(api.call("GET", f"dags/{DAG_ID}/dagRuns/{run_id}")["end_date"]) - killed_at)
     print(f"\nkilled splits restarted {', '.join(f'{t:.0f}' for t in restarted)} s after the kill; "
           f"the run ended {ended.total_seconds():.0f} s after it")
+
+
+def test_the_maxcompute_dag_runs_with_its_defaults_on_what_the_stack_prepared(stack):
+    _, _, api = stack
+    run_id = api.trigger(DEFAULTS_DAG, {})
+    assert api.wait(DEFAULTS_DAG, run_id) == "success", api.task_instances(DEFAULTS_DAG, run_id)
+    (commit,) = api.task_instances(DEFAULTS_DAG, run_id, "commit")
+    assert api.result(DEFAULTS_DAG, run_id, commit)["rows"] == ROWS
 
 
 def test_sigterm_stops_every_process_the_stack_started(stack):
