@@ -11,7 +11,8 @@ from tablestore_channels.operators.channel import ChannelPlanOperator
 TEMPLATE = {"type": "job", "configuration": {
     "reader": {"plugin": "ots", "parameter": {"table": "{{ params.table }}", "column": "{{ params.columns }}",
                                              "range": {"begin": "{{ params['begin'] }}"}}},
-    "writer": {"plugin": "oss", "parameter": {"object": "{{ params.prefix ~ params.table }}"}}}}
+    "writer": {"plugin": "oss", "parameter": {"object": "{{ params.prefix ~ params.table }}",
+                                             "bucket": "{{ params.bucket or ('b-' ~ params.table) }}"}}}}
 RENDERED = {"type": "job", "configuration": {
     "reader": {"plugin": "ots", "parameter": {"table": "t", "column": ["a"]}},
     "writer": {"plugin": "oss", "parameter": {"object": "p/", "writeMode": "truncate"}}}}
@@ -36,7 +37,9 @@ def _failure(error: Exception) -> str:
     ("configuration.reader.parameter.range.begin[0]", "param 'begin' (configuration.reader.parameter.range.begin[0])"),
     # two params make the prefix: the key is named as it is
     ("configuration.writer.parameter.object", "configuration.writer.parameter.object"),
-    ("configuration.writer.parameter.bucket", "configuration.writer.parameter.bucket"),
+    # one param with a default made of others: that param
+    ("configuration.writer.parameter.bucket", "param 'bucket' (configuration.writer.parameter.bucket)"),
+    ("configuration.writer.parameter.datasource", "configuration.writer.parameter.datasource"),
     ("connection 'oss_default'", "connection 'oss_default'"),
 ])
 def test_a_config_error_names_the_param_that_set_its_key(key, where):

@@ -27,6 +27,8 @@ from tablestore_channels.hooks.tablestore import TablestoreHook
 log = logging.getLogger(__name__)
 _NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
 _PARAM_REFERENCE = re.compile(r"params(?:\.(\w+)|\[['\"](\w+)['\"]\])")
+# ``{{ params.x or <a default made of other params> }}``: the key is x's, the others fill its default
+_PARAM_OR_DEFAULT = re.compile(r"\{\{\s*params(?:\.(\w+)|\[['\"](\w+)['\"]\])\s+or\b")
 _LAST_SEGMENT = re.compile(r"(\.[^.\[]*|\[[^\]]*\])$")
 
 
@@ -184,7 +186,7 @@ class _Namespaces:
 
 def _param_of_key(job: Mapping[str, Any]) -> dict[str, str]:
     """Job key (``configuration.reader.parameter.table``) -> the param its template reads, for
-    the keys that read exactly one param."""
+    the keys that read exactly one param, or one param with a default made of others."""
     found: dict[str, str] = {}
 
     def walk(value: Any, key: str) -> None:
@@ -196,8 +198,9 @@ def _param_of_key(job: Mapping[str, Any]) -> dict[str, str]:
                 walk(item, f"{key}[{index}]")
         elif isinstance(value, str):
             names = {a or b for a, b in _PARAM_REFERENCE.findall(value)}
-            if len(names) == 1:
-                found[key] = names.pop()
+            first = _PARAM_OR_DEFAULT.match(value.strip())
+            if len(names) == 1 or first:
+                found[key] = (first.group(1) or first.group(2)) if first else names.pop()
 
     walk(job, "")
     return found
