@@ -4,6 +4,7 @@ in a process of its own, to kill it mid-run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -14,6 +15,9 @@ from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
 
 BUNDLE = "dags-folder"
 ROOT = Path(__file__).resolve().parents[2]
+# The test DB (.airflow/) outlives a session, and each session numbers its runs from the same
+# logical date: run ids repeat from one session to the next, so their events are told apart by time.
+_SESSION_STARTED = dt.datetime.now(dt.UTC)
 
 
 def load_dag(dag_file: Path, dag_id: str):
@@ -47,13 +51,15 @@ def dag_run_process(dag_file: Path, dag_id: str, log: Path, **test_kwargs) -> su
 
 
 def asset_events(uri: str, run_id: str) -> list:
-    """The asset events of ``uri`` that the DAG run ``run_id`` emitted, from the metadata DB."""
+    """The asset events of ``uri`` that the DAG run ``run_id`` of this session emitted, from the
+    metadata DB."""
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
         events = session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id).filter(
-            AssetModel.uri == uri, AssetEvent.source_run_id == run_id).all()
+            AssetModel.uri == uri, AssetEvent.source_run_id == run_id,
+            AssetEvent.timestamp >= _SESSION_STARTED).all()
         session.expunge_all()
     return events
 
