@@ -16,7 +16,6 @@ import threading
 import time
 
 import oss2
-import pendulum
 import pytest
 import tablestore
 
@@ -24,13 +23,12 @@ from devstack.connections import DirectConnections
 from localcloud import admin
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
-from tablestore_channels.authoring.stream_window import StreamWindow
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import PreconditionError
 from tablestore_channels.ots_client.models import StreamSpec
 from tests.support.airflow_runs import asset_events, run_dag
 from tests.support.exports import ROOT, cloud_connections, next_run_date, oss_bucket, table_rows, task_states
-from tests.support.streams import now_ms, run_window
+from tests.support.streams import now_ms, run_window, sync_window_path
 
 DAG_FILE = ROOT / "dags" / "tablestore_restore_point_in_time.py"
 DAG_ID = "tablestore_restore_point_in_time"
@@ -134,13 +132,9 @@ def channel_job(reader_plugin: str, reader: dict, writer: dict, concurrent: int 
         "writer": {"plugin": "oss", "parameter": {"fileFormat": "csv", **writer}}}}
 
 
-def window_path(start_ms: int, end_ms: int) -> str:
-    return StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start_ms, end_ms, end_ms))).path
-
-
 def window_job(instance: str, start_ms: int, end_ms: int, prefix: str | None = None, **reader) -> dict:
     """One window, laid out as tablestore_stream_sync_oss writes it."""
-    path = window_path(start_ms, end_ms)
+    path = sync_window_path(start_ms, end_ms)
     parameter = {"dataTable": TABLE, "startTimestampMillis": start_ms, "endTimestampMillis": end_ms,
                  "lagMinutes": 0, "isExportSequenceInfo": True, **reader}
     return channel_job("otsstream", parameter, {"object": f"{prefix or f'{instance}/{TABLE}/'}{path}",
@@ -275,7 +269,7 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     bucket = oss_bucket(cloud)
     streams = f"{instance}/{TABLE}/"
     moment = history["truths"][-1][0]
-    folder = window_path(edges[9], edges[10])
+    folder = sync_window_path(edges[9], edges[10])
     late = (edges[9] + 500) * 1000  # inside window 9
 
     # T before the oldest usable export, through the DAG: the plan fails at once, naming the param
@@ -300,7 +294,7 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     cases.append((streams, (now_ms() + 60_000) * 1000, "committed stream windows .* reach only"))
     copy_prefix(bucket, streams, "early/", skip=folder)  # the windows up to the export's end only
     for k in range(4, WINDOWS):
-        for entry in oss2.ObjectIteratorV2(bucket, prefix=f"early/{window_path(edges[k], edges[k + 1])}"):
+        for entry in oss2.ObjectIteratorV2(bucket, prefix=f"early/{sync_window_path(edges[k], edges[k + 1])}"):
             bucket.delete_object(entry.key)
     cases.append(("early/", "latest", "T latest: the committed stream windows .* do not reach past the end"))
     for prefix, point_us, expected in cases:

@@ -14,14 +14,12 @@ import signal
 import time
 import urllib.parse
 
-import pendulum
 import psutil
 import pytest
 import requests
 
-from tablestore_channels.authoring.stream_window import StreamWindow
 from tests.support.exports import oss_bucket, ots_client, table_rows
-from tests.support.streams import now_ms, run_window, stream_job
+from tests.support.streams import now_ms, run_window, stream_job, sync_window_path
 
 pytestmark = pytest.mark.slow
 
@@ -148,8 +146,7 @@ def test_point_in_time_restore_runs_with_its_defaults_once_the_backups_exist(pag
     # to now (its schedule's lag would keep the test waiting)
     time.sleep(max(0.0, (manifest["read_finished_at_ms"] + 2500 - now_ms()) / 1000))
     start, end = manifest["read_started_at_ms"] // 1000 * 1000 - 2000, now_ms() // 1000 * 1000
-    path = StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start, end, end))).path
-    prefix = f"{stack.endpoints['tablestore']['instance']}/iot_readings/{path}"
+    prefix = f"{stack.endpoints['tablestore']['instance']}/iot_readings/{sync_window_path(start, end)}"
     run_window(stack.endpoints, stream_job("iot_readings", start, end, writer={"object": prefix}), run_key="ui-pit")
 
     run = _trigger(page, stack, "tablestore_restore_point_in_time")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 
+import pendulum
 import tablestore
 
 from devstack.connections import DirectConnections
 from tablestore_channels import jobrun
+from tablestore_channels.authoring.stream_window import StreamWindow
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import StreamSpec
@@ -49,6 +51,11 @@ def stream_job(table: str, start_ms: int, end_ms: int, *, concurrent: int = 2, w
         "reader": {"plugin": "otsstream", "parameter": parameter},
         "writer": {"plugin": "oss", "parameter": {"object": window_prefix(table, start_ms, end_ms),
                                                   "writeMode": "truncate", "fileFormat": "csv", **(writer or {})}}}}
+
+
+def sync_window_path(start_ms: int, end_ms: int) -> str:
+    """The folder ``tablestore_stream_sync_oss`` writes the window ``[start_ms, end_ms)`` to."""
+    return StreamWindow(*(pendulum.from_timestamp(t / 1000, tz="UTC") for t in (start_ms, end_ms, end_ms))).path
 
 
 def window_prefix(table: str, start_ms: int, end_ms: int) -> str:
