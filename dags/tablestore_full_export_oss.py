@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pendulum
 
+from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     OTS_EXPORT_READER,
@@ -30,7 +31,8 @@ DOC = """
 ### Full export: Tablestore -> OSS
 
 Reads a table (or a primary-key range of it) with **OTSReader** and writes CSV / text / Parquet
-objects with **OSSWriter** under `object` (default `tablestore/<table>/<yyyymmdd>/`).
+objects with **OSSWriter** under `object` (default `tablestore/<table>/<yyyymmdd>/<HHmmss>/`, the
+run's time in UTC: each run its own prefix, so two exports of one day both stay).
 
 Tasks: **plan** (checks the table and bucket, cuts the table into `concurrent` splits at real
 partition boundaries) -> **transfer** (one mapped task per split) -> **commit** (error limit,
@@ -53,7 +55,9 @@ JOB = job(
     "oss",
     {
         "datasource": "{{ params.oss_conn_id }}",
-        "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ ds_nodash ~ '/' }}",
+        # one prefix per run: two exports of a day both stay (truncate replaces only a rerun's objects)
+        "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ "
+                  + stream_window.date_template("UTC", "%Y%m%d/%H%M%S") + " ~ '/' }}",
         "writeMode": "{{ params.write_mode }}",
         **oss_format_writer(),
         "maxFileSize": "{{ params.max_file_size_mb }}",
@@ -75,7 +79,8 @@ with channel_dag(
                        "value), every version kept: what a point-in-time restore needs.", "reader.parameter.mode"),
         "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
                                   "writer.parameter.datasource"),
-        "object": optional(None, "string", "Object prefix of the export; empty = tablestore/<table>/<yyyymmdd>/.",
+        "object": optional(None, "string", "Object prefix of the export; empty = tablestore/<table>/<yyyymmdd>/<HHmmss>/ "
+                           "(the run's time, UTC).",
                            "writer.parameter.object"),
         "write_mode": choice("truncate", WRITE_MODES, "truncate: replace the previous export under the prefix "
                              "(after this one is committed); append: add to it; nonConflict: refuse if "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pendulum
 
+from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     OTS_EXPORT_READER,
@@ -49,7 +50,7 @@ JOB = job("ots", OTS_EXPORT_READER, "odps", {
     "datasource": "{{ params.maxcompute_conn_id }}",
     "table": "{{ params.odps_table or params.table }}",
     "column": "{{ params.odps_columns or ['*'] }}",
-    "partition": "{{ (params.partition or '') | replace('${date}', ds_nodash) }}",
+    "partition": "{{ (params.partition or '') | replace('${date}', " + stream_window.date_template() + ") }}",
     "truncate": "{{ params.truncate }}",
     "emptyAsNull": "{{ params.empty_as_null }}",
     "blockSizeInMB": "{{ params.block_size_mb }}",

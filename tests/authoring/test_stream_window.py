@@ -3,11 +3,11 @@ way in the stream DAG and in job files."""
 
 from __future__ import annotations
 
-import jinja2
 import pendulum
 
 from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.job_variables import templatize
+from tests.support.templates import render
 
 RUN = pendulum.datetime(2026, 3, 1, 17, 3, 0, tz="UTC")
 
@@ -28,22 +28,18 @@ def test_window_and_lag_minutes_move_both_edges_and_the_settle_time():
         RUN.subtract(minutes=17), RUN.subtract(minutes=2), RUN)
 
 
-def _render(template: str, **context) -> str:
-    return jinja2.Template(template).render(stream_window=stream_window.stream_window, **context)
-
-
 def test_the_dag_template_and_the_job_variables_render_the_same_window():
-    dag_start = _render(stream_window.template("start_ms", "params.w", "params.lag"), logical_date=RUN,
-                        dag_run=None, params={"w": 5, "lag": 5})
+    dag_start = render(stream_window.template("start_ms", "params.w", "params.lag"), RUN, params={"w": 5, "lag": 5})
     job = templatize({"start": "${start_time}", "end": "${endTime}"}, "UTC", set())
-    assert int(dag_start) == pendulum.from_format(_render(job["start"], logical_date=RUN, dag_run=None),
-                                                  "YYYYMMDDHHmmss", tz="UTC").int_timestamp * 1000
-    assert _render(job["end"], logical_date=RUN, dag_run=None) == "20260301165800"
+    assert int(dag_start) == pendulum.from_format(render(job["start"], RUN), "YYYYMMDDHHmmss",
+                                                  tz="UTC").int_timestamp * 1000
+    assert render(job["end"], RUN) == "20260301165800"
 
 
-def test_a_run_without_a_logical_date_uses_when_it_was_triggered():
-    class Run:
-        run_after = RUN
-
-    assert _render(stream_window.template("path"), logical_date=None, dag_run=Run()) == \
-        "20260301/20260301165300-20260301165800/"
+def test_a_run_without_a_logical_date_uses_when_it_was_to_run():
+    for attribute, expected in (("path", "20260301/20260301165300-20260301165800/"),
+                                ("start_instant", "2026-03-01T16:53:00.000+00:00"),
+                                ("settled_at", "2026-03-01 17:03:00+00:00")):
+        assert render(stream_window.template(attribute), RUN, logical=False) == expected
+    assert render("{{ " + stream_window.date_template("Asia/Shanghai", "%Y%m%d/%H%M%S") + " }}", RUN,
+                  logical=False) == "20260302/010300"

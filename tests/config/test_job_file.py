@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import jinja2
 import pendulum
 import pytest
 
 from tablestore_channels.authoring.job_variables import templatize
-from tablestore_channels.authoring.stream_window import stream_window
 from tablestore_channels.config.job_file import load_job_file, parse_job_text, strip_annotations
 from tablestore_channels.errors import ConfigError
+from tests.support.templates import render
 
 
 def test_annotations_outside_strings_are_removed():
@@ -37,8 +36,7 @@ def test_load_job_file_reads_utf8(tmp_path):
 
 
 def _render(template: str, when: pendulum.DateTime, **params) -> str:
-    return jinja2.Template(template).render(logical_date=when, dag_run=None, params=params,
-                                            stream_window=stream_window)
+    return render(template, when, params=params)
 
 
 def test_scheduling_variables_render_from_the_run_time_in_the_job_time_zone():

@@ -1,6 +1,6 @@
 """The conventions every channel DAG gets from one place: owner, tags, automatic rerun (the
 seed's "rerun 3 times, 2 minutes apart" = Airflow retries), failure alerts, a doc, and the
-macros ``stream_window`` and ``tablestore_instance``."""
+macros ``stream_window``, ``run_date`` and ``tablestore_instance``."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default
     if not doc_md or not doc_md.strip():
         raise ValueError(f"DAG {dag_id!r} needs a doc_md describing the channel")
     dag_kwargs.setdefault("catchup", False)
-    dag_kwargs["user_defined_macros"] = {stream_window.MACRO: stream_window.stream_window,
+    dag_kwargs["user_defined_macros"] = {**stream_window.macros(),
                                          "tablestore_instance": _tablestore_instance,
                                          **dag_kwargs.get("user_defined_macros", {})}
     return DAG(

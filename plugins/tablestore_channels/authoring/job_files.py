@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowTimetableInvalid
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring.conventions import channel_dag
-from tablestore_channels.authoring.job_variables import templatize
+from tablestore_channels.authoring.job_variables import templatize_job
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config.job import JobSpec, Schedule
 from tablestore_channels.config.job_file import load_job_file
@@ -82,14 +82,14 @@ class JobFile:
     def load(cls, path: Path) -> JobFile:
         """Read and validate; raises ConfigError naming the file, the key and the fix."""
         raw = load_job_file(path)
+        params: set[str] = set()
         try:
             spec = JobSpec.from_dict(raw)
             timetable = _timetable(spec.schedule)
+            timezone = spec.schedule.timezone if spec.schedule else "UTC"
+            job = templatize_job({k: v for k, v in raw.items() if k != "schedule"}, timezone, params)
         except ConfigError as error:
             raise ConfigError(str(path), str(error)) from None
-        params: set[str] = set()
-        timezone = spec.schedule.timezone if spec.schedule else "UTC"
-        job = templatize({k: v for k, v in raw.items() if k != "schedule"}, timezone, params)
         return cls(path, spec, job, frozenset(params), timetable)
 
     def dag(self) -> DAG:

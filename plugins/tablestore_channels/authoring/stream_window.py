@@ -5,7 +5,14 @@ in ``[t - lag - window, t - lag)`` (the defaults, 5 and 5 minutes, give the seed
 
 DAG templates call it as the macro ``stream_window`` (every channel DAG has it); the stream DAG
 and the ``${start_time}`` / ``${end_time}`` variables of job files are both written with
-:func:`template`.
+:func:`template`. A reader takes the window as instants (epoch milliseconds, or ISO 8601 with its
+UTC offset): never as a wall-clock string, which a time zone or a daylight-saving change would
+read as another window.
+
+The run's time is its logical date or, for a run without one (the REST API's and ``airflow dags
+trigger``'s default in Airflow 3), when it was to run (``run_after``). Both are read off
+``dag_run``, which every run's context has: ``logical_date`` and ``ds`` are missing from the
+context of a run without a logical date, and Airflow's strict templates fail on a missing name.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from dataclasses import dataclass
 import pendulum
 
 MACRO = "stream_window"
-# The run's time: the logical date, or when it was triggered for runs without one.
-RUN_TIME = "(logical_date or dag_run.run_after)"
+DATE_MACRO = "run_date"
+# The run's time: the logical date, or when it was to run for runs without one.
+RUN_TIME = "(dag_run.logical_date or dag_run.run_after)"
 _KEY_TIME = "%Y%m%d%H%M%S"
 
 
@@ -43,6 +51,16 @@ class StreamWindow:
         start, end = self.start.in_timezone("UTC"), self.end.in_timezone("UTC")
         return f"{start:%Y%m%d}/{start.strftime(_KEY_TIME)}-{end.strftime(_KEY_TIME)}/"
 
+    @property
+    def start_instant(self) -> str:
+        """The start as ISO 8601 with its UTC offset (to the millisecond): what a reader reads
+        the same in any time zone."""
+        return _instant(self.start)
+
+    @property
+    def end_instant(self) -> str:
+        return _instant(self.end)
+
     def start_string(self, timezone: str) -> str:
         """The start as the seed's ``yyyyMMddHHmmss`` in ``timezone``."""
         return self.start.in_timezone(timezone).strftime(_KEY_TIME)
@@ -63,6 +81,26 @@ def template(attribute: str, window_minutes: str = "5", lag_minutes: str = "5") 
     """A Jinja template rendering ``attribute`` of the run's window, e.g. ``"start_ms"`` or
     ``"start_string('Asia/Shanghai')"``; the minutes are Jinja expressions (``params.lag_minutes``)."""
     return f"{{{{ {MACRO}({RUN_TIME}, {window_minutes}, {lag_minutes}).{attribute} }}}}"
+
+
+def run_date(run_time: dt.datetime, timezone: str = "UTC", pattern: str = "%Y%m%d") -> str:
+    """The run's time in ``timezone`` formatted by ``pattern``, by default its date ``yyyyMMdd``
+    (the macro ``run_date``; ``ds_nodash`` is missing from runs without a logical date)."""
+    return pendulum.instance(run_time).in_timezone(timezone).strftime(pattern)
+
+
+def date_template(timezone: str = "UTC", pattern: str = "%Y%m%d") -> str:
+    """A Jinja expression (no braces) of the run's time in ``timezone`` formatted by ``pattern``."""
+    return f"{DATE_MACRO}({RUN_TIME}, {timezone!r}, {pattern!r})"
+
+
+def macros() -> dict[str, object]:
+    """The macros the templates of this module call, for ``user_defined_macros``."""
+    return {MACRO: stream_window, DATE_MACRO: run_date}
+
+
+def _instant(moment: pendulum.DateTime) -> str:
+    return moment.in_timezone("UTC").isoformat(timespec="milliseconds")
 
 
 def _millis(moment: pendulum.DateTime) -> int:

@@ -9,7 +9,10 @@ of three forms:
 - ``startTimeString`` / ``endTimeString``: ``yyyyMMddHHmmss`` in ``timeZone``.
 - ``date``: ``yyyyMMdd``, the whole day in ``timeZone``.
 
-``timeZone`` (ours) is an IANA name, UTC unless set. In the first two forms the end may be left
+``timeZone`` (ours) is an IANA name, UTC unless set (in a job file: the schedule's zone). Any time
+key also takes an instant, ISO 8601 with its UTC offset (``2026-03-08T06:55:00.000+00:00``),
+read as that instant whatever ``timeZone`` says: what a job file's ``${start_time}`` /
+``${end_time}`` render to in a time key. In the first two forms the end may be left
 out: it is then ``start + windowMinutes``. ``lagMinutes`` (ours, default 5) is how long changes
 need to settle: a window ending later than ``now - lagMinutes`` is refused. ``allowDataLoss``
 (ours, default false) lets a window that reaches back past the stream's retention continue from
@@ -32,7 +35,10 @@ from tablestore_channels.errors import ConfigError
 DEFAULT_STATUS_TABLE = "TableStoreStreamReaderStatusTable"
 MULTI_VERSION, SINGLE_VERSION = "multi_version", "single_version_and_update_only"
 _TIME_FORMS = (("startTimestampMillis", "endTimestampMillis"), ("startTimeString", "endTimeString"), ("date",))
+TIME_KEYS = (*_TIME_FORMS[0], *_TIME_FORMS[1])
+ZONE_KEY = "timeZone"
 _DATETIME_DIGITS = 14
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ class OTSStreamReaderConfig:
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSStreamReaderConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
-        zone_name = p.string("timeZone", "UTC")
+        zone_name = p.string(ZONE_KEY, "UTC")
         try:
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
@@ -137,13 +143,32 @@ def _unrendered(value: Any) -> bool:
 def _millis(p: Parameters, key: str, zone: ZoneInfo) -> int:
     value = p.raw[key]
     text = str(value).strip()
+    instant = _instant(text)
+    if instant is not None:
+        return instant
     if text.isdigit() and len(text) == _DATETIME_DIGITS:
         return _parse_datetime(p, key, "%Y%m%d%H%M%S", zone)
     return as_int(value, p.key(key), minimum=0)
 
 
+def _instant(text: str) -> int | None:
+    """Milliseconds of an ISO 8601 time with a UTC offset; None for any other text."""
+    if "T" not in text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return (moment - _EPOCH) // dt.timedelta(milliseconds=1)
+
+
 def _parse_datetime(p: Parameters, key: str, pattern: str, zone: ZoneInfo, plus_days: int = 0) -> int:
     text = str(p.raw[key]).strip()
+    instant = _instant(text) if pattern != "%Y%m%d" else None
+    if instant is not None:
+        return instant
     try:
         # strptime alone would take short forms such as "2026111" (which day is that?)
         if not (text.isdigit() and len(text) == len(dt.datetime(2000, 1, 1).strftime(pattern))):
