@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 import time
 
@@ -283,7 +284,10 @@ def test_each_gap_is_refused_before_anything_is_written(cloud, history):
     cases.append(("gap/", moment, "no committed stream window .* covers"))
     cases.append(("gap/", "latest", "no committed stream window .* covers"))  # not restored up to the gap
     copy_prefix(bucket, streams, "open/", data_only=folder)
-    cases.append(("open/", moment, "has objects but no manifest: its run did not commit"))
+    # the window as its folder names it, to the second (a window ends within that second)
+    named_end = dt.datetime.fromtimestamp(edges[10] // 1000, dt.UTC).isoformat(timespec="milliseconds")
+    cases.append(("open/", moment, rf"stream window \[\S+, {re.escape(named_end)}\) .* has objects but no manifest: "
+                  "its run did not commit"))
     copy_prefix(bucket, streams, "single/", skip=folder)
     run_window(cloud, window_job(instance, edges[9], edges[10], "single/", mode="single_version_and_update_only",
                                  column=["id", "n", "v"], isExportSequenceInfo=False), run_key="single")

@@ -15,6 +15,7 @@ import oss2
 import pendulum
 import pyarrow.parquet as pq
 import pytest
+import tablestore
 
 from tests.support.airflow_runs import dag_run_process, run_dag
 from tests.support.exports import (  # client and bucket are module fixtures on `cloud`
@@ -92,12 +93,41 @@ def test_full_export_dag_exports_primary_key_and_predefined_columns(bucket, clie
     dag_run = run_dag(EXPORT_DAG, "tablestore_full_export_oss", logical_date=when, run_after=when,
                       run_conf={"table": "wr_defined", "concurrent": 1})
     assert dag_run.state == "success", task_states(dag_run)
-    prefix = f"tablestore/wr_defined/{when:%Y%m%d}/"  # the default object prefix
+    prefix = f"tablestore/wr_defined/{when:%Y%m%d/%H%M%S}/"  # the default object prefix: the run's
     manifest = only_manifest(bucket, prefix)
     columns = ["device", "ts", "temperature", "raw", "note"]
     assert manifest["format"]["columns"] == columns and manifest["bucket"] == bucket.bucket_name
     assert all(o["key"].endswith(".csv") for o in manifest["objects"])
     assert delimited_rows(bucket, manifest) == expected_lines(table_rows(client, "wr_defined"), columns)
+
+
+def test_two_exports_of_one_day_get_a_prefix_each_and_both_restore(bucket, client):
+    """The default prefix is the run's (day and time): a second export that day, truncate and all,
+    leaves the first whole, so either can be restored (keep the last two for a point-in-time restore)."""
+    create_table(client, "wr_twice", [("id", "STRING")], [([("id", f"t{i}")], [("n", i)]) for i in range(6)])
+    first = next_run_date()
+    second = first.add(minutes=30)  # the same day (run dates are whole hours)
+    snapshots = []
+    for when in (first, second):
+        dag_run = run_dag(EXPORT_DAG, "tablestore_full_export_oss", logical_date=when, run_after=when,
+                          run_conf={"table": "wr_twice", "columns": ["id", "n"], "concurrent": 1})
+        assert dag_run.state == "success", task_states(dag_run)
+        snapshots.append(table_rows(client, "wr_twice"))
+        client.put_row("wr_twice", tablestore.Row([("id", "t0")], [("n", 100 + len(snapshots))]))
+    day = f"tablestore/wr_twice/{first:%Y%m%d}/"
+    found = sorted(manifests(bucket, day), key=lambda m: m["run_key"])
+    assert [m["prefix"] for m in found] == [f"{day}{when:%H%M%S}/" for when in (first, second)]
+    for i, (manifest, rows) in enumerate(zip(found, snapshots, strict=True)):
+        target = f"wr_twice_restored_{i}"
+        restore = {"type": "job", "configuration": {
+            "reader": {"plugin": "oss", "parameter": {"manifest": f"{manifest['prefix']}{manifest['run_key']}_manifest.json"}},
+            "writer": {"plugin": "ots", "parameter": {
+                "table": target, "createTableIfMissing": True, "primaryKey": [{"name": "id", "type": "string"}],
+                "column": [{"name": "n", "type": "int"}]}}}}
+        dag_run = run_job(restore)
+        assert dag_run.state == "success", task_states(dag_run)
+        assert [(r.primary_key, [c[:2] for c in r.attribute_columns]) for r in table_rows(client, target)] == \
+            [(r.primary_key, [c[:2] for c in r.attribute_columns]) for r in rows]
 
 
 def test_full_export_dag_params_reach_the_writer(bucket, client):

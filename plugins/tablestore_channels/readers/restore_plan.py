@@ -232,7 +232,8 @@ class _Finder:
     def _gap(self, from_ms: int, to_ms: int | None, uncommitted: list[tuple[int, int, str]]) -> None:
         config = self.config
         upto = to_ms if to_ms is not None else self.point_ms + 1
-        open_runs = [(s, e, folder) for s, e, folder in uncommitted if s < upto and e > from_ms]
+        # a folder's name holds its end to the second: the window may end up to a second later
+        open_runs = [(s, e, folder) for s, e, folder in uncommitted if s < upto and e + 1000 > from_ms]
         if open_runs:
             s, e, folder = open_runs[0]
             raise PreconditionError(
@@ -267,8 +268,8 @@ class _Finder:
         for folder, entries in sorted(folders.items()):
             match = _WINDOW_FOLDER.match(folder, len(prefix))
             assert match is not None
-            low, high = (_utc_ms(match.group(2)), _utc_ms(match.group(3)) + 1000)  # seconds in the folder name
-            if high <= start_ms or low > self.point_ms:
+            low, high = _utc_ms(match.group(2)), _utc_ms(match.group(3))
+            if high + 1000 <= start_ms or low > self.point_ms:  # the name holds the end to the second
                 continue
             manifests = [e for e in entries if e.key.endswith(MANIFEST_SUFFIX)]
             if not manifests:
