@@ -94,3 +94,18 @@ def test_a_stream_job_file_run_early_waits_until_its_window_settled(localcloud, 
     start, end = when.subtract(minutes=10), when.subtract(minutes=5)
     manifest = only_manifest(oss_bucket(endpoints), f"jf/{when:%Y%m%d}/{start:%Y%m%d%H%M%S}-{end:%Y%m%d%H%M%S}/")
     assert manifest["totals"]["rows"] == 0  # the window is before the stream began
+
+
+def test_a_job_file_with_inline_credentials_is_refused_at_parse_time_without_the_secret(tmp_path):
+    _stream_job_file(tmp_path, "inline", CRON)
+    path = tmp_path / "inline.json"
+    job = json.loads(path.read_text())
+    job["configuration"]["reader"]["parameter"].update(
+        endpoint="https://i.cn-hangzhou.ots.aliyuncs.com", instanceName="i", accessId="LTAIexample", accessKey="s3cr3t-v4lue")
+    path.write_text(json.dumps(job))
+    dags, errors = load_job_dags(tmp_path)
+    assert "inline" not in dags
+    [message] = errors.values()
+    assert message.startswith(f"{path}: configuration.reader.parameter.endpoint: credentials written into the job")
+    assert "Fix: remove endpoint/accessId/accessKey/instanceName and set 'datasource'" in message
+    assert "s3cr3t-v4lue" not in message and "LTAIexample" not in message

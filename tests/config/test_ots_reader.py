@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tablestore_channels.config.ots_reader import Column, InlineCredentials, OTSReaderConfig
+from tablestore_channels.config.ots_reader import Column, OTSReaderConfig
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client.keys import INF_MAX, INF_MIN
 
@@ -37,7 +37,7 @@ def test_defaults():
         "t", (Column(name="a"),), (INF_MIN,), (INF_MAX,), ())
     assert (config.mode, config.time_range, config.max_version) == ("normal", None, None)
     assert (config.max_retry_time, config.retry_pause_ms, config.datasource) == (18, 100, "tablestore_default")
-    assert config.inline_credentials is None and config.forward
+    assert config.forward
 
 
 def test_table_is_required_and_unknown_keys_are_named():
@@ -157,13 +157,11 @@ def test_retry_settings_and_datasource():
     assert (config.max_retry_time, config.retry_pause_ms, config.datasource) == (3, 20, "ots_prod")
 
 
-def test_inline_credentials_are_accepted_with_a_warning_and_never_shown(caplog):
-    config = parse(column=["a"], endpoint="https://i.cn-hangzhou.ots.aliyuncs.com", instanceName="i",
-                   accessId="AKID", accessKey="top-secret")
-    assert config.inline_credentials == InlineCredentials("https://i.cn-hangzhou.ots.aliyuncs.com", "i", "AKID",
-                                                          "top-secret")
-    assert "top-secret" not in repr(config) and "top-secret" not in caplog.text
-    assert "prefer an Airflow connection" in caplog.text
-    error = fails("is required with inline credentials", key="reader.parameter.accessKey", column=["a"],
-                  endpoint="https://x", instanceName="i", accessId="AKID")
-    assert "datasource" in str(error)
+def test_inline_credentials_are_refused_naming_the_connection_without_showing_the_secret():
+    error = fails("credentials written into the job", key="reader.parameter.endpoint", column=["a"],
+                  endpoint="https://i.cn-hangzhou.ots.aliyuncs.com", instanceName="i", accessId="AKID",
+                  accessKey="top-secret")
+    assert "set 'datasource' to an Airflow connection of type tablestore" in str(error)
+    assert "top-secret" not in str(error) and "AKID" not in str(error)
+    fails(r"credentials written into the job \(accessKey\)", key="reader.parameter.accessKey", column=["a"],
+          accessKey="top-secret")

@@ -72,7 +72,7 @@ def test_missing_end_is_start_plus_window_minutes():
     ({"date": "20260101", "column": ["a"]}, "applies to mode single_version_and_update_only only"),
     ({"date": "20260101", "mode": SINGLE_VERSION, "column": [{"type": "string", "value": "x"}]}, "constants"),
     ({"date": "20260101", "windowMinutes": 0}, "greater than 0"),
-    ({"date": "20260101", "endpoint": "http://x"}, "accessId: is required"),
+    ({"date": "20260101", "endpoint": "http://x"}, "endpoint: credentials written into the job"),
 ])
 def test_invalid_parameters_name_the_key(parameter, match):
     with pytest.raises(ConfigError, match=match):

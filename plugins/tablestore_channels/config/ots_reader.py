@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
+from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
@@ -50,7 +50,6 @@ class OTSReaderConfig:
     max_retry_time: int = 18
     retry_pause_ms: int = 100
     datasource: str = connection_ids.TABLESTORE
-    inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "column", "range", "mode", "timeRange", "maxVersion",
                "maxRetryTime", "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
@@ -58,6 +57,7 @@ class OTSReaderConfig:
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSReaderConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
+        refuse_inline_credentials(p)
         mode = p.choice("mode", (NORMAL, MULTI_VERSION), NORMAL)
         columns = tuple(_column(entry, f"{p.key('column')}[{i}]", mode) for i, entry in enumerate(p.list("column", [])))
         rng = Parameters(p.mapping("range", {}), p.key("range"), allowed=("begin", "end", "split"))
@@ -78,13 +78,12 @@ class OTSReaderConfig:
         if max_version is not None and mode != MULTI_VERSION:
             raise ConfigError(p.key("maxVersion"), "applies to mode multiVersion only.",
                               "remove it, or set mode to multiVersion.")
-        inline = inline_credentials(p)
         config = cls(
             table=p.string("table"), columns=columns, begin=begin or (keys.INF_MIN,),
             end=end or (keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
             max_version=max_version, max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
-            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline,
+            datasource=p.string("datasource", connection_ids.TABLESTORE),
         )
         config._check_range(rng)
         return config

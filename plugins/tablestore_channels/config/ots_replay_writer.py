@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
+from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.ots_writer import batch_count
 from tablestore_channels.config.parameters import Parameters
 
@@ -28,7 +28,6 @@ class OTSReplayWriterConfig:
     max_retry_time: int = 18
     retry_pause_ms: int = 100
     datasource: str = connection_ids.TABLESTORE
-    inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "createTableIfMissing", "batchWriteCount", "maxRetryTime",
                "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
@@ -36,9 +35,10 @@ class OTSReplayWriterConfig:
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSReplayWriterConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
+        refuse_inline_credentials(p)
         return cls(
             table=p.string("table"), create_table_if_missing=p.boolean("createTableIfMissing", False),
             batch_write_count=batch_count(p, 200), max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
-            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
+            datasource=p.string("datasource", connection_ids.TABLESTORE),
         )

@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
+from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError
 
@@ -60,7 +60,6 @@ class OTSStreamReaderConfig:
     lag_minutes: float = 5.0
     allow_data_loss: bool = False
     datasource: str = connection_ids.TABLESTORE
-    inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "dataTable", "statusTable", "startTimestampMillis", "endTimestampMillis",
                "startTimeString", "endTimeString", "date", "mode", "column", "isExportSequenceInfo",
@@ -73,6 +72,7 @@ class OTSStreamReaderConfig:
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSStreamReaderConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
+        refuse_inline_credentials(p)
         zone_name = p.string(ZONE_KEY, "UTC")
         try:
             zone = ZoneInfo(zone_name)
@@ -102,7 +102,7 @@ class OTSStreamReaderConfig:
             export_sequence_info=export_sequence_info, max_retries=p.integer("maxRetries", 30, minimum=0),
             window_minutes=window_minutes, lag_minutes=p.number("lagMinutes", 5.0, minimum=0),
             allow_data_loss=p.boolean("allowDataLoss", False),
-            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
+            datasource=p.string("datasource", connection_ids.TABLESTORE),
         )
 
 

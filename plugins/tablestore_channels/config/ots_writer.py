@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, InlineCredentials, inline_credentials
+from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import Parameters
 from tablestore_channels.errors import ConfigError
 
@@ -47,7 +47,6 @@ class OTSWriterConfig:
     batch_write_count: int = 100
     create_table_if_missing: bool = False
     datasource: str = connection_ids.TABLESTORE
-    inline_credentials: InlineCredentials | None = None
 
     ALLOWED = ("datasource", "table", "primaryKey", "column", "writeMode", "maxRetryTime",
                "retryPauseInMillisecond", "batchWriteCount", "createTableIfMissing", *INLINE_CREDENTIAL_KEYS)
@@ -55,6 +54,7 @@ class OTSWriterConfig:
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSWriterConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
+        refuse_inline_credentials(p)
         primary_key = tuple(_column(e, f"{p.key('primaryKey')}[{i}]") for i, e in enumerate(p.list("primaryKey")))
         if not 1 <= len(primary_key) <= 4:
             raise ConfigError(p.key("primaryKey"), f"has {len(primary_key)} columns; a table has 1 to 4.",
@@ -76,7 +76,7 @@ class OTSWriterConfig:
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
             batch_write_count=batch_count(p),
             create_table_if_missing=p.boolean("createTableIfMissing", False),
-            datasource=p.string("datasource", connection_ids.TABLESTORE), inline_credentials=inline_credentials(p),
+            datasource=p.string("datasource", connection_ids.TABLESTORE),
         )
 
     @property

@@ -19,8 +19,7 @@ class AirflowConnections:
     """Implements :class:`tablestore_channels.jobrun.Connections` with hooks."""
 
     def tablestore(self, reader_config) -> tablestore.OTSClient:
-        settings = (reader_config.inline_credentials
-                    or TablestoreHook(tablestore_conn_id=reader_config.datasource).settings)
+        settings = TablestoreHook(tablestore_conn_id=reader_config.datasource).settings
         # the channel's Retry is the one retry loop (see tablestore_channels.retrying)
         return settings.client(retry_policy=NoRetryPolicy())
 

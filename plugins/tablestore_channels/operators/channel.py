@@ -176,8 +176,6 @@ class _Namespaces:
     """:class:`tablestore_channels.lineage.Namespaces` from the Airflow connections."""
 
     def tablestore_instance(self, config: Any) -> str:
-        if config.inline_credentials is not None:
-            return config.inline_credentials.instance_name
         return TablestoreHook(tablestore_conn_id=config.datasource).instance_name
 
     def oss_bucket(self, config: Any) -> str:
