@@ -23,6 +23,7 @@ from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_GRACE_SECONDS = 30
+LOCAL_HOST = "127.0.0.1"
 
 
 def _interrupt(*_) -> None:
@@ -44,12 +45,16 @@ def main() -> int:
         # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
         user, password = next(iter(passwords.items()))
-        env = dict(os.environ)
+        # Loopback unless the user opens it (AIRFLOW__API__HOST=0.0.0.0): the login is admin/admin
+        # and the connection Test button makes the server call out with the connections' secrets.
+        env = {"AIRFLOW__API__HOST": LOCAL_HOST, **os.environ}
         if env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sqlite").startswith("sqlite"):
             env = {**sqlite.SETTINGS, **env}  # settings of the user's own win
         standalone = subprocess.Popen([airflow, "standalone"], start_new_session=True, env=env)
+        host = env["AIRFLOW__API__HOST"]
+        shown = "localhost" if host == LOCAL_HOST else host
         print(f"\nLocal cloud servers: {json.dumps({k: v['endpoint'] for k, v in endpoints.items()})}\n"
-              f"Airflow UI: http://localhost:{port}  (login: {user} / {password})\n"
+              f"Airflow UI: http://{shown}:{port}  (login: {user} / {password}; listening on {host})\n"
               "Ctrl-C (or SIGTERM) stops Airflow and the local servers.\n", flush=True)
         return standalone.wait()
     except KeyboardInterrupt:
