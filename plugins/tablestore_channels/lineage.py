@@ -1,8 +1,9 @@
 """The datasets a committed job read and wrote, named for Airflow assets and OpenLineage:
 ``tablestore://<instance>/<table>``, ``oss://<bucket>/<prefix>``, ``maxcompute://<project>/<table>``.
 
-An OSS output is named by its prefix without the date folder (``yyyymmdd/``) and window folder
-(``<start>-<end>/``) that the full export and the stream sync add per run: every day's export,
+An OSS output is named by its prefix without the date folder (``yyyymmdd/``) and the run's folder
+(``HHmmss/`` of a full export, ``<start>-<end>/`` of a stream window) that the full export and the
+stream sync add per run: every day's export,
 every window of a table, is an event of one asset, which downstream DAGs can be scheduled on.
 The run's own manifest, totals, window or partition go in the event's extra.
 """
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 from tablestore_channels.config.job import JobSpec
 
-_RUN_FOLDERS = re.compile(r"\d{8}/(\d{14}-\d{14}/)?$")
+_RUN_FOLDERS = re.compile(r"\d{8}/(\d{6}/|\d{14}-\d{14}/)?$")
 _TOTALS = ("rows", "bytes", "objects", "dirty", "changes", "read")
 
 

@@ -15,7 +15,7 @@ from tests.support.exports import cloud_connections, create_table, export, sampl
 
 EXPORT_JOB = {"type": "job", "configuration": {
     "reader": {"plugin": "ots", "parameter": {"table": "lin_src", "column": ["id", "n"]}},
-    "writer": {"plugin": "oss", "parameter": {"object": "tablestore/lin_src/20310101/", "writeMode": "truncate"}}}}
+    "writer": {"plugin": "oss", "parameter": {"object": "tablestore/lin_src/20310101/120000/", "writeMode": "truncate"}}}}
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +26,11 @@ def cloud(localcloud):
 
 def test_a_committed_export_is_an_asset_event_with_its_manifest_and_totals(cloud, client, bucket):
     create_table(client, "lin_src", [("id", "STRING")], sample_rows(12))
-    manifest, _ = export(bucket, {"table": "lin_src", "column": ["id", "n"]}, "tablestore/lin_src/20310101/")
+    manifest, _ = export(bucket, {"table": "lin_src", "column": ["id", "n"]}, "tablestore/lin_src/20310101/120000/")
     uri = f"oss://{bucket.bucket_name}/tablestore/lin_src"
     (event,) = asset_events(uri, manifest["run_id"])
     assert event.source_task_id == "channel.commit" and event.source_dag_id == "channel_job"
-    key = f"tablestore/lin_src/20310101/{manifest['run_key']}_manifest.json"
+    key = f"tablestore/lin_src/20310101/120000/{manifest['run_key']}_manifest.json"
     assert event.extra["manifest"] == f"oss://{bucket.bucket_name}/{key}"
     assert event.extra["totals"] == {"rows": 12, "bytes": manifest["totals"]["bytes"], "objects": 1, "dirty": 0,
                                      "read": 12}
@@ -42,7 +42,7 @@ def test_openlineage_facets_name_the_table_and_the_prefix_with_row_counts(monkey
         "password": "secret", "extra": {"instance_name": "inst"}}))
     operator = ChannelCommitOperator(task_id="commit", job=EXPORT_JOB, plan=[], results=[])
     operator.summary = {"rows": 12, "bytes": 345, "objects": 1, "read": 12,
-                        "manifest": "oss://bkt/tablestore/lin_src/20310101/r_manifest.json"}
+                        "manifest": "oss://bkt/tablestore/lin_src/20310101/120000/r_manifest.json"}
     lineage = operator.get_openlineage_facets_on_complete(None)
     (source,), (target,) = lineage.inputs, lineage.outputs
     assert (source.namespace, source.name) == ("tablestore://inst", "lin_src")
