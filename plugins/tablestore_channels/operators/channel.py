@@ -23,6 +23,7 @@ from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
 from tablestore_channels.hooks.connections import AirflowConnections
 from tablestore_channels.hooks.tablestore import TablestoreHook
+from tablestore_channels.operators.metrics import ChannelMetrics
 
 log = logging.getLogger(__name__)
 _NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
@@ -104,7 +105,9 @@ class ChannelTransferOperator(_ChannelOperator):
         self.split = split
 
     def execute(self, context: Context) -> dict:
-        return self._run(jobrun.run_split, run_info(context), self.split)
+        result = self._run(jobrun.run_split, run_info(context), self.split)
+        ChannelMetrics(JobSpec.from_dict(self.job)).split_done(result["seconds"])
+        return result
 
 
 class ChannelCommitOperator(_ChannelOperator):
@@ -132,6 +135,7 @@ class ChannelCommitOperator(_ChannelOperator):
         summary["duration_seconds"] = round(time.time() - self.plan[0]["planned_at"], 3)
         log.info("Committed: %s", summary)
         self.summary = summary
+        ChannelMetrics(JobSpec.from_dict(self.job)).committed(summary)
         aliases = [o for o in self.outlets if isinstance(o, AssetAlias)]
         if aliases:
             output = lineage.output(JobSpec.from_dict(self.job), summary, _Namespaces())
