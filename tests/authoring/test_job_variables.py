@@ -12,7 +12,7 @@ import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from tablestore_channels.authoring.job_files import JobFile
+from tablestore_channels.authoring.job_files import JobFile, load_job_dags
 from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
 from tablestore_channels.errors import ConfigError
 from tests.support.templates import render
@@ -124,3 +124,25 @@ def test_the_date_of_a_run_without_a_logical_date_is_when_it_was_to_run(tmp_path
     run = pendulum.datetime(2026, 7, 1, 17, 0, tz="UTC")
     partition = job_file.job["configuration"]["writer"]["parameter"]["partition"]
     assert render(partition, run, logical=False) == render(partition, run) == "pt=20260702"
+
+
+def test_the_readers_window_and_lag_minutes_move_the_variables_and_the_sensor(tmp_path):
+    job_file = _job_file(tmp_path, "UTC", reader={"windowMinutes": 15, "lagMinutes": "2"},
+                         writer={"partition": "pt=${start_time}"})
+    run = pendulum.datetime(2026, 7, 1, 12, 0, tz="UTC")
+    assert _window(job_file, run) == (_ms(run.subtract(minutes=17)), _ms(run.subtract(minutes=2)))
+    assert render(job_file.job["configuration"]["writer"]["parameter"]["partition"], run) == "pt=20260701114300"
+    sensor = job_file.dag().get_task("wait_until_settled")
+    assert render(sensor.target_time, run) == str(run)  # settled at end + lag = the run's time
+
+
+def test_a_scheduled_job_asking_for_a_variable_is_refused_and_the_other_jobs_still_load(tmp_path):
+    _job_file(tmp_path, "UTC")  # sync.json, valid
+    job = json.loads((tmp_path / "sync.json").read_text())
+    job["configuration"]["writer"]["parameter"]["table"] = "${target}"
+    (tmp_path / "asks.json").write_text(json.dumps(job))
+    dags, errors = load_job_dags(tmp_path)
+    assert set(dags) == {"sync"}
+    assert errors[str(tmp_path / "asks.json")] == (
+        f"{tmp_path / 'asks.json'}: schedule: a scheduled job cannot ask for ${{target}}: a scheduled run has nobody "
+        "to fill it in. Fix: write the value into the job, or remove the schedule and trigger the job with it.")

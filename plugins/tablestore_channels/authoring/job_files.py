@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowTimetableInvalid
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring.conventions import channel_dag
-from tablestore_channels.authoring.job_variables import templatize_job
+from tablestore_channels.authoring.job_variables import templatize_job, window_minutes
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config.job import JobSpec, Schedule
 from tablestore_channels.config.job_file import load_job_file
@@ -88,6 +88,11 @@ class JobFile:
             timetable = _timetable(spec.schedule)
             timezone = spec.schedule.timezone if spec.schedule else "UTC"
             job = templatize_job({k: v for k, v in raw.items() if k != "schedule"}, timezone, params)
+            if params and timetable is not None:
+                # Airflow refuses a scheduled DAG with a param nobody fills in (and every job DAG with it)
+                raise ConfigError("schedule", f"a scheduled job cannot ask for {', '.join(f'${{{n}}}' for n in sorted(params))}"
+                                  ": a scheduled run has nobody to fill it in.",
+                                  "write the value into the job, or remove the schedule and trigger the job with it.")
         except ConfigError as error:
             raise ConfigError(str(path), str(error)) from None
         return cls(path, spec, job, frozenset(params), timetable)
@@ -109,7 +114,7 @@ class JobFile:
         ) as dag:
             channel = channel_tasks(self.job)
             if spec.reader_plugin == "otsstream":
-                wait_until_settled() >> channel
+                wait_until_settled(*window_minutes(self.job)) >> channel
         return dag
 
 

@@ -11,7 +11,8 @@ time, as the Data Integration console's scheduling parameters do:
 =================== ==================================================================
 
 The run's time is its logical date (``run_after`` for runs without one) in the schedule's time
-zone; the window is :mod:`tablestore_channels.authoring.stream_window`'s. Any other ``${name}``
+zone; the window is :mod:`tablestore_channels.authoring.stream_window`'s, of the stream reader's
+``windowMinutes`` and ``lagMinutes`` when it sets them. Any other ``${name}``
 becomes a DAG param the user fills in when triggering, as the console asks for variables.
 
 The stream reader's window is where a time zone could move data, so there it is an instant: a
@@ -43,17 +44,26 @@ _WINDOW_BOUNDS = {"start_time": "start", "startTime": "start", "end_time": "end"
 _STREAM_READER = "otsstream"
 
 
-def _scheduling_variables(timezone: str) -> dict[str, str]:
+def _scheduling_variables(timezone: str, window: tuple[str, str] = ("5", "5")) -> dict[str, str]:
     date = "{{ " + stream_window.date_template(timezone) + " }}"
     variables = {"date": date, "bizdate": date}
     for name, bound in _WINDOW_BOUNDS.items():
-        variables[name] = stream_window.template(f"{bound}_string({timezone!r})")
+        variables[name] = stream_window.template(f"{bound}_string({timezone!r})", *window)
     return variables
 
 
-def templatize(value: Any, timezone: str, params: set[str]) -> Any:
-    """Replace ``${variables}`` in every string with Airflow templates; collect param names."""
-    variables = _scheduling_variables(timezone)
+def window_minutes(job: Mapping[str, Any]) -> tuple[str, str]:
+    """(window, lag) minutes of a job's stream window, as Jinja expressions: the stream reader's
+    ``windowMinutes`` / ``lagMinutes`` when it sets them, else the seed's 5 and 5."""
+    reader = (job.get("configuration") or {}).get("reader") or {}
+    parameter = (reader.get("parameter") or {}) if reader.get("plugin") == _STREAM_READER else {}
+    return (str(float(parameter.get("windowMinutes") or 5)), str(float(parameter.get("lagMinutes") or 5)))
+
+
+def templatize(value: Any, timezone: str, params: set[str], window: tuple[str, str] = ("5", "5")) -> Any:
+    """Replace ``${variables}`` in every string with Airflow templates, the window's of ``window``
+    (window, lag) minutes; collect param names."""
+    variables = _scheduling_variables(timezone, window)
 
     def substitute(match: re.Match) -> str:
         name = match.group(1)
@@ -78,18 +88,19 @@ def templatize_job(job: Mapping[str, Any], timezone: str, params: set[str]) -> d
     """A job file's job (``schedule`` removed) with its ``${variables}`` as templates rendered in
     ``timezone``, the stream reader's window as instants; raises ConfigError where a zone would
     move a window or repeat a name."""
+    window = window_minutes(job)
     configuration = dict(job.get("configuration") or {})
     reader = configuration.get("reader")
     if isinstance(reader, Mapping) and reader.get("plugin") == _STREAM_READER \
             and isinstance(reader.get("parameter"), Mapping):
-        configuration["reader"] = {**reader, "parameter": _stream_reader_window(reader["parameter"], timezone)}
+        configuration["reader"] = {**reader, "parameter": _stream_reader_window(reader["parameter"], timezone, window)}
     writer = configuration.get("writer")
     if isinstance(writer, Mapping) and isinstance(writer.get("parameter"), Mapping):
         _refuse_repeating_names(writer["parameter"], timezone)
-    return templatize({**job, "configuration": configuration}, timezone, params)
+    return templatize({**job, "configuration": configuration}, timezone, params, window)
 
 
-def _stream_reader_window(parameter: Mapping[str, Any], timezone: str) -> dict[str, Any]:
+def _stream_reader_window(parameter: Mapping[str, Any], timezone: str, window: tuple[str, str]) -> dict[str, Any]:
     """The stream reader's parameter with its window variables as instants and its ``timeZone``
     the schedule's unless set; a set zone that would read the variables as another window is
     refused."""
@@ -101,7 +112,7 @@ def _stream_reader_window(parameter: Mapping[str, Any], timezone: str) -> dict[s
             continue
         exact = _VARIABLE.fullmatch(value.strip())
         if exact and exact.group(1) in _WINDOW_BOUNDS and key in TIME_KEYS:
-            parameter[key] = stream_window.template(f"{_WINDOW_BOUNDS[exact.group(1)]}_instant")
+            parameter[key] = stream_window.template(f"{_WINDOW_BOUNDS[exact.group(1)]}_instant", *window)
         elif any(name in _scheduling_variables(timezone) for name in _VARIABLE.findall(value)):
             wall_clock.append(key)
     zone = parameter.setdefault(ZONE_KEY, timezone)
