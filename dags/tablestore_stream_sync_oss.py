@@ -10,19 +10,18 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
-    choice,
+    OTS_STREAM_READER,
+    STREAM_WINDOW,
     connection,
     job,
     optional,
     oss_format_params,
     oss_format_writer,
-    param,
+    ots_stream_params,
     setting_params,
-    tablestore_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
 
 DAG_ID = "tablestore_stream_sync_oss"
 
@@ -67,26 +66,12 @@ A window older than the stream's retention fails with the lost range and the way
 export), unless `allow_data_loss` is set.
 """
 
-_WINDOW = {"window_minutes": "params.window_minutes", "lag_minutes": "params.lag_minutes"}
 _PREFIX = ("{{ params.object_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ params.table) }}/"
-           + stream_window.template("path", **_WINDOW))
+           + stream_window.template("path", **STREAM_WINDOW))
 
 JOB = job(
     "otsstream",
-    {
-        "datasource": "{{ params.tablestore_conn_id }}",
-        "dataTable": "{{ params.table }}",
-        "statusTable": "{{ params.status_table }}",
-        "startTimestampMillis": stream_window.template("start_ms", **_WINDOW),
-        "endTimestampMillis": stream_window.template("end_ms", **_WINDOW),
-        "windowMinutes": "{{ params.window_minutes }}",
-        "lagMinutes": "{{ params.lag_minutes }}",
-        "mode": "{{ params.mode }}",
-        "column": "{{ params.columns or [] }}",
-        "isExportSequenceInfo": "{{ params.export_sequence_info }}",
-        "allowDataLoss": "{{ params.allow_data_loss }}",
-        "maxRetries": "{{ params.max_retries }}",
-    },
+    OTS_STREAM_READER,
     "oss",
     {"datasource": "{{ params.oss_conn_id }}", "object": _PREFIX, "writeMode": "truncate", **oss_format_writer()},
 )
@@ -102,25 +87,7 @@ with channel_dag(
     tags=("oss", "stream", "incremental"),
     render_template_as_native_obj=True,
     params={
-        **tablestore_params("iot_readings", "Table whose stream is exported.", "reader"),
-        "status_table": param("TableStoreStreamReaderStatusTable", "Table of the shard checkpoints (created if "
-                              "absent).", "reader.parameter.statusTable", type="string", minLength=1),
-        "window_minutes": param(5, "Length of each run's window in minutes.", "reader.parameter.windowMinutes",
-                                type="number", exclusiveMinimum=0),
-        "lag_minutes": param(5, "Changes settle this long before they are exported: a run at t exports "
-                             "[t - lag - window, t - lag).", "reader.parameter.lagMinutes", type="number", minimum=0),
-        "mode": choice(MULTI_VERSION, (MULTI_VERSION, SINGLE_VERSION), "multi_version: one record per cell change "
-                       "(replayable); single_version_and_update_only: one record per changed row with the "
-                       "columns listed in `columns` (the seed's mode).", "reader.parameter.mode"),
-        "columns": optional(None, "array", "single_version_and_update_only: the output columns (primary-key or "
-                            "attribute names), one per line; empty in multi_version.", "reader.parameter.column",
-                            items={"type": "string"}),
-        "export_sequence_info": param(True, "Add each change's sequence info (multi_version only).",
-                                      "reader.parameter.isExportSequenceInfo", type="boolean"),
-        "allow_data_loss": param(False, "Go on past changes the stream no longer holds (else the run fails and "
-                                 "names the lost range).", "reader.parameter.allowDataLoss", type="boolean"),
-        "max_retries": param(30, "Retries of each stream call.", "reader.parameter.maxRetries", type="integer",
-                             minimum=0),
+        **ots_stream_params(),
         "oss_conn_id": connection(connection_ids.OSS, "OSS bucket (the bucket in its schema field)",
                                   "writer.parameter.datasource"),
         "object_prefix": optional(None, "string", "Prefix of the windows' objects; empty = <instance>/<table>.",
@@ -129,4 +96,4 @@ with channel_dag(
         **setting_params(),
     },
 ) as dag:
-    wait_until_settled(**_WINDOW) >> channel_tasks(JOB)
+    wait_until_settled(**STREAM_WINDOW) >> channel_tasks(JOB)

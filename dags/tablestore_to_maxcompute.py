@@ -12,15 +12,14 @@ from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     OTS_EXPORT_READER,
-    connection,
     job,
-    optional,
+    odps_writer,
+    odps_writer_params,
     ots_export_params,
-    param,
+    partition_template,
     setting_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks
-from tablestore_channels.config import connection_ids
 
 DOC = """
 ### Full export: Tablestore -> MaxCompute
@@ -46,15 +45,8 @@ Connections: `tablestore_default` (type *tablestore*), `maxcompute_default` (typ
 Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
-JOB = job("ots", OTS_EXPORT_READER, "odps", {
-    "datasource": "{{ params.maxcompute_conn_id }}",
-    "table": "{{ params.odps_table or params.table }}",
-    "column": "{{ params.odps_columns or ['*'] }}",
-    "partition": "{{ (params.partition or '') | replace('${date}', " + stream_window.date_template() + ") }}",
-    "truncate": "{{ params.truncate }}",
-    "emptyAsNull": "{{ params.empty_as_null }}",
-    "blockSizeInMB": "{{ params.block_size_mb }}",
-})
+JOB = job("ots", OTS_EXPORT_READER, "odps", odps_writer(
+    "{{ params.odps_table or params.table }}", partition_template("date", stream_window.date_template())))
 
 with channel_dag(
     "tablestore_to_maxcompute",
@@ -66,22 +58,9 @@ with channel_dag(
     render_template_as_native_obj=True,
     params={
         **ots_export_params(),
-        "maxcompute_conn_id": connection(connection_ids.MAXCOMPUTE, "MaxCompute project",
-                                         "writer.parameter.datasource"),
-        "odps_table": optional(None, "string", "MaxCompute table (it must exist); empty = the Tablestore "
-                               "table's name.", "writer.parameter.table"),
-        "odps_columns": optional(None, "array", "MaxCompute columns, one per exported column, one name per "
-                                 "line; empty = all, in table order.", "writer.parameter.column",
-                                 items={"type": "string"}),
-        "partition": optional("pt=${date}", "string", "Partition to load, e.g. pt=${date},region=hz (${date} = "
-                              "the run's date, yyyyMMdd); empty for an unpartitioned table.",
-                              "writer.parameter.partition"),
-        "truncate": param(True, "Replace the table or partition at the commit (else append to it).",
-                          "writer.parameter.truncate", type="boolean"),
-        "empty_as_null": param(False, "Write empty strings as NULL.", "writer.parameter.emptyAsNull",
-                               type="boolean"),
-        "block_size_mb": param(64, "Tunnel block size in MB.", "writer.parameter.blockSizeInMB",
-                               type="integer", minimum=1),
+        **odps_writer_params("the Tablestore table's name", "pt=${date}", "Partition to load, e.g. "
+                             "pt=${date},region=hz (${date} = the run's date, yyyyMMdd); empty for an "
+                             "unpartitioned table."),
         **setting_params(),
     },
 ):

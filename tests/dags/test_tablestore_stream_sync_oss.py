@@ -15,7 +15,7 @@ from devstack.connections import DirectConnections
 from tablestore_channels.authoring.job_files import load_job_dags
 from tests.support.airflow_runs import forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, delimited_rows, only_manifest, oss_bucket
-from tests.support.streams import create_stream_table, delete, put, update
+from tests.support.streams import at_second, create_stream_table, delete, put, update
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / "tablestore_stream_sync_oss.py"
@@ -51,23 +51,17 @@ def test_example_job_file_imports_cleanly():
     assert reader["plugin"] == "otsstream" and "stream_window(" in reader["parameter"]["startTimestampMillis"]
 
 
-def _at(second: int) -> pendulum.DateTime:
-    """Sleep until the whole epoch second ``second``; returns it as a UTC datetime."""
-    time.sleep(max(0.0, second - time.time()))
-    return pendulum.from_timestamp(second, tz="UTC")
-
-
 def test_consecutive_runs_export_each_window_once(endpoints):
     client = DirectConnections(endpoints).tablestore(None)
     create_stream_table(client, "dag_stream")
     s0 = int(time.time()) + 1
-    _at(s0)
+    at_second(s0)
     for i in range(5):
         put(client, "dag_stream", f"k{i}", i, v=i)
-    s1 = _at(s0 + 3)
+    s1 = at_second(s0 + 3)
     update(client, "dag_stream", "k1", 1, put={"v": 100})
     delete(client, "dag_stream", "k2", 2)
-    s2 = _at(s0 + 6)
+    s2 = at_second(s0 + 6)
     time.sleep(0.01)
     conf = {"table": "dag_stream", "window_minutes": 0.05, "lag_minutes": 0, "concurrent": 2}
     states = []
@@ -89,10 +83,10 @@ def test_the_seeds_mode_runs_from_the_dag_params_and_needs_its_columns(endpoints
     client = DirectConnections(endpoints).tablestore(None)
     create_stream_table(client, "dag_single")
     s0 = int(time.time()) + 1
-    _at(s0)
+    at_second(s0)
     put(client, "dag_single", "a", 1, v=1)
     update(client, "dag_single", "a", 1, put={"v": 2})
-    s1 = _at(s0 + 3)
+    s1 = at_second(s0 + 3)
     time.sleep(0.01)
     conf = {"table": "dag_single", "window_minutes": 0.05, "lag_minutes": 0, "export_sequence_info": False,
             "mode": "single_version_and_update_only", "columns": ["id", "v"]}
@@ -106,7 +100,7 @@ def test_the_seeds_mode_runs_from_the_dag_params_and_needs_its_columns(endpoints
 
     capfd.readouterr()
     later = s1.add(seconds=3)
-    _at(int(later.timestamp()))
+    at_second(int(later.timestamp()))
     run = run_dag(DAG_FILE, DAG_ID, run_conf={**conf, "columns": None}, logical_date=later, run_after=later)
     try:
         assert str(run.state) == "failed"

@@ -22,6 +22,13 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def at_second(second: int) -> pendulum.DateTime:
+    """Sleep until the whole epoch second ``second``; returns it as a UTC datetime (a DAG run's
+    time, whose window edges then fall on whole seconds)."""
+    time.sleep(max(0.0, second - time.time()))
+    return pendulum.from_timestamp(second, tz="UTC")
+
+
 def boundary() -> int:
     """A window edge strictly between the changes written before and after it."""
     time.sleep(0.003)

@@ -12,7 +12,9 @@ from typing import Any
 
 from airflow.sdk import Param
 
+from tablestore_channels.authoring import stream_window
 from tablestore_channels.config import connection_ids
+from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 
 
@@ -73,12 +75,13 @@ def setting_params(concurrent: int = 2) -> dict[str, Param]:
     }
 
 
-def tablestore_params(table: str, description: str, role: str) -> dict[str, Param]:
-    """Params naming the Tablestore connection and table of the ``role`` (reader or writer)."""
+def tablestore_params(table: str, description: str, role: str, table_key: str = "table") -> dict[str, Param]:
+    """Params naming the Tablestore connection and table (job key ``table_key``) of the ``role``
+    (reader or writer)."""
     return {
         "tablestore_conn_id": connection(connection_ids.TABLESTORE, "Tablestore instance",
                                          f"{role}.parameter.datasource"),
-        "table": param(table, description, f"{role}.parameter.table", type="string", minLength=1),
+        "table": param(table, description, f"{role}.parameter.{table_key}", type="string", minLength=1),
     }
 
 
@@ -97,6 +100,91 @@ def ots_export_params(table: str = "iot_readings") -> dict[str, Param]:
         "columns": optional(None, "array", "Columns to export, one name per line, in order; empty = the "
                             "primary key and the table's predefined columns.", "reader.parameter.column",
                             items={"type": "string"}),
+    }
+
+
+# The stream DAGs' window lengths, as the Jinja expressions of :mod:`stream_window`'s templates.
+STREAM_WINDOW = {"window_minutes": "params.window_minutes", "lag_minutes": "params.lag_minutes"}
+
+# The OTSStreamReader side of the stream DAGs: the changes of the run's window.
+OTS_STREAM_READER = {
+    "datasource": "{{ params.tablestore_conn_id }}",
+    "dataTable": "{{ params.table }}",
+    "statusTable": "{{ params.status_table }}",
+    "startTimestampMillis": stream_window.template("start_ms", **STREAM_WINDOW),
+    "endTimestampMillis": stream_window.template("end_ms", **STREAM_WINDOW),
+    "windowMinutes": "{{ params.window_minutes }}",
+    "lagMinutes": "{{ params.lag_minutes }}",
+    "mode": "{{ params.mode }}",
+    "column": "{{ params.columns or [] }}",
+    "isExportSequenceInfo": "{{ params.export_sequence_info }}",
+    "allowDataLoss": "{{ params.allow_data_loss }}",
+    "maxRetries": "{{ params.max_retries }}",
+}
+
+
+def ots_stream_params(mode: str = MULTI_VERSION, columns: list[str] | None = None,
+                      export_sequence_info: bool = True) -> dict[str, Param]:
+    """Params of :data:`OTS_STREAM_READER`; a DAG picks the defaults of its mode."""
+    return {
+        **tablestore_params("iot_readings", "Table whose stream is exported.", "reader", "dataTable"),
+        "status_table": param(DEFAULT_STATUS_TABLE, "Table of the shard checkpoints (created if absent).",
+                              "reader.parameter.statusTable", type="string", minLength=1),
+        "window_minutes": param(5, "Length of each run's window in minutes.", "reader.parameter.windowMinutes",
+                                type="number", exclusiveMinimum=0),
+        "lag_minutes": param(5, "Changes settle this long before they are exported: a run at t exports "
+                             "[t - lag - window, t - lag).", "reader.parameter.lagMinutes", type="number", minimum=0),
+        "mode": choice(mode, (MULTI_VERSION, SINGLE_VERSION), "multi_version: one record per cell change "
+                       "(replayable); single_version_and_update_only: one record per changed row with the "
+                       "columns listed in `columns` (the seed's mode).", "reader.parameter.mode"),
+        "columns": optional(columns, "array", "single_version_and_update_only: the output columns (primary-key or "
+                            "attribute names), one per line; empty in multi_version.", "reader.parameter.column",
+                            items={"type": "string"}),
+        "export_sequence_info": param(export_sequence_info, "Add each change's sequence info (multi_version only).",
+                                      "reader.parameter.isExportSequenceInfo", type="boolean"),
+        "allow_data_loss": param(False, "Go on past changes the stream no longer holds (else the run fails and "
+                                 "names the lost range).", "reader.parameter.allowDataLoss", type="boolean"),
+        "max_retries": param(30, "Retries of each stream call.", "reader.parameter.maxRetries", type="integer",
+                             minimum=0),
+    }
+
+
+def odps_writer(table: str, partition: str) -> dict[str, str]:
+    """The ODPSWriter parameters of :func:`odps_writer_params`; ``table`` and ``partition`` are the
+    templates of the target and its partition spec (:func:`partition_template`)."""
+    return {
+        "datasource": "{{ params.maxcompute_conn_id }}",
+        "table": table,
+        "column": "{{ params.odps_columns or ['*'] }}",
+        "partition": partition,
+        "truncate": "{{ params.truncate }}",
+        "emptyAsNull": "{{ params.empty_as_null }}",
+        "blockSizeInMB": "{{ params.block_size_mb }}",
+    }
+
+
+def partition_template(variable: str, expression: str) -> str:
+    """The param ``partition`` with ``${variable}`` replaced by the Jinja ``expression``'s value."""
+    return f"{{{{ (params.partition or '') | replace('${{{variable}}}', {expression}) }}}}"
+
+
+def odps_writer_params(empty_table: str, partition: str, partition_description: str) -> dict[str, Param]:
+    """Params of :func:`odps_writer`: ``empty_table`` says which table an empty ``odps_table`` is."""
+    return {
+        "maxcompute_conn_id": connection(connection_ids.MAXCOMPUTE, "MaxCompute project",
+                                         "writer.parameter.datasource"),
+        "odps_table": optional(None, "string", f"MaxCompute table (it must exist); empty = {empty_table}.",
+                               "writer.parameter.table"),
+        "odps_columns": optional(None, "array", "MaxCompute columns, one per exported column, one name per "
+                                 "line; empty = all, in table order.", "writer.parameter.column",
+                                 items={"type": "string"}),
+        "partition": optional(partition, "string", partition_description, "writer.parameter.partition"),
+        "truncate": param(True, "Replace the table or partition at the commit (else append to it).",
+                          "writer.parameter.truncate", type="boolean"),
+        "empty_as_null": param(False, "Write empty strings as NULL.", "writer.parameter.emptyAsNull",
+                               type="boolean"),
+        "block_size_mb": param(64, "Tunnel block size in MB.", "writer.parameter.blockSizeInMB",
+                               type="integer", minimum=1),
     }
 
 

@@ -80,7 +80,13 @@ def stream_window(run_time: dt.datetime, window_minutes: float = 5, lag_minutes:
 def template(attribute: str, window_minutes: str = "5", lag_minutes: str = "5") -> str:
     """A Jinja template rendering ``attribute`` of the run's window, e.g. ``"start_ms"`` or
     ``"start_string('Asia/Shanghai')"``; the minutes are Jinja expressions (``params.lag_minutes``)."""
-    return f"{{{{ {MACRO}({RUN_TIME}, {window_minutes}, {lag_minutes}).{attribute} }}}}"
+    return f"{{{{ {expression(attribute, window_minutes, lag_minutes)} }}}}"
+
+
+def expression(attribute: str, window_minutes: str = "5", lag_minutes: str = "5") -> str:
+    """:func:`template` as a Jinja expression (no braces), to use inside another one, e.g. as the
+    argument of a filter."""
+    return f"{MACRO}({RUN_TIME}, {window_minutes}, {lag_minutes}).{attribute}"
 
 
 def run_date(run_time: dt.datetime, timezone: str = "UTC", pattern: str = "%Y%m%d") -> str:
