@@ -1,8 +1,8 @@
 """What the channel DAGs need on the local servers to succeed with their defaults: the demo table
-in Tablestore (with its stream) and its MaxCompute target table, partitioned by ``pt`` as the
-MaxCompute DAG's default partition ``pt=${date}`` expects. ``make demo``, ``make up`` and ``make
-cluster`` call :func:`prepare`, docker-compose's init ``python -m devstack.targets``; it keeps what
-is already there."""
+in Tablestore (with its stream) and its MaxCompute target tables, partitioned by ``pt`` as the
+MaxCompute DAGs' default partitions ``pt=${date}`` and ``pt=${window_start}`` expect. ``make
+demo``, ``make up`` and ``make cluster`` call :func:`prepare`, docker-compose's init ``python -m
+devstack.targets``; it keeps what is already there."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ ROWS = int(os.environ.get("DEMO_ROWS", "300000"))
 MAXCOMPUTE_COLUMNS = ("device_id string, ts bigint, temperature double, humidity double, battery bigint, "
                       "online boolean, status string, firmware string, site string, raw_frame binary")
 MAXCOMPUTE_PARTITION = "pt string"
+# The stream sync's default target (``<table>_changes``): one row per changed row, the same columns.
+MAXCOMPUTE_TABLES = (demo_data.TABLE, f"{demo_data.TABLE}_changes")
 
 
 def tablestore_client(endpoints: dict):
@@ -44,10 +46,11 @@ def prepare(endpoints: dict, *, reload: bool = False, rows: int = ROWS) -> list[
         demo_data.load(client, rows)
         done.append(f"Tablestore table {demo_data.TABLE}: {rows:,} readings (whole rows, stream on)")
     odps = maxcompute_client(endpoints)
-    if not odps.exist_table(demo_data.TABLE):
-        odps.create_table(demo_data.TABLE, (MAXCOMPUTE_COLUMNS, MAXCOMPUTE_PARTITION))
-        done.append(f"MaxCompute table {odps.project}.{demo_data.TABLE} ({MAXCOMPUTE_COLUMNS}) "
-                    f"PARTITIONED BY ({MAXCOMPUTE_PARTITION})")
+    for table in MAXCOMPUTE_TABLES:
+        if not odps.exist_table(table):
+            odps.create_table(table, (MAXCOMPUTE_COLUMNS, MAXCOMPUTE_PARTITION))
+            done.append(f"MaxCompute table {odps.project}.{table} ({MAXCOMPUTE_COLUMNS}) "
+                        f"PARTITIONED BY ({MAXCOMPUTE_PARTITION})")
     return done
 
 

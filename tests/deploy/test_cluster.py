@@ -3,7 +3,7 @@ redis, api-server, scheduler, dag-processor, triggerer, two Celery workers and t
 driven through the REST API. A full export of a demo-shaped table spreads its splits over both
 workers and survives one worker killed with SIGKILL mid-run (nothing lost, nothing doubled);
 with 8 explicit split points and ``concurrent=2`` two transfers run and the job stays within
-``mbps``; the MaxCompute DAG runs with its defaults on what the stack prepared; SIGTERM stops
+``mbps``; the MaxCompute DAGs run with their defaults on what the stack prepared; SIGTERM stops
 every process the stack started. About 4 minutes on 2 idle cores.
 
 Shortened for the test (production values in .env.example; recovery in the README): a task
@@ -34,6 +34,7 @@ from tests.support.exports import delimited_rows, manifests, oss_bucket
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "channel_job"  # tests/fixtures/dags: the job in the run's conf, one retry without delay
 DEFAULTS_DAG = "tablestore_to_maxcompute"  # dags/: run with its defaults, as its form triggers it
+STREAM_DEFAULTS_DAG = "tablestore_stream_sync_maxcompute"  # dags/: the same
 ROWS = 12_000  # about 1.2 MB of CSV
 MB = 1024 * 1024
 MBPS_TOLERANCE = 0.05  # the throttle sleeps once 10 ms ahead: far less than 5 % of a 10 s transfer
@@ -66,7 +67,8 @@ def stack():
     env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
     dags.mkdir()
     shutil.copy(ROOT / "tests" / "fixtures" / "dags" / f"{DAG_ID}.py", dags)
-    shutil.copy(ROOT / "dags" / f"{DEFAULTS_DAG}.py", dags)
+    for dag_id in (DEFAULTS_DAG, STREAM_DEFAULTS_DAG):
+        shutil.copy(ROOT / "dags" / f"{dag_id}.py", dags)
     cluster = ClusterProcess(root, env_file, dags, demo_rows=ROWS)
     state = cluster.start()
     try:
@@ -174,6 +176,16 @@ def test_the_maxcompute_dag_runs_with_its_defaults_on_what_the_stack_prepared(st
     assert api.wait(DEFAULTS_DAG, run_id) == "success", api.task_instances(DEFAULTS_DAG, run_id)
     (commit,) = api.task_instances(DEFAULTS_DAG, run_id, "commit")
     assert api.result(DEFAULTS_DAG, run_id, commit)["rows"] == ROWS
+
+
+def test_the_maxcompute_stream_sync_runs_with_its_defaults_on_what_the_stack_prepared(stack):
+    _, _, api = stack
+    api.unpause(STREAM_DEFAULTS_DAG)  # only now: its 5-minute schedule would run beside the tests above
+    run_id = api.trigger(STREAM_DEFAULTS_DAG, {})
+    assert api.wait(STREAM_DEFAULTS_DAG, run_id) == "success", api.task_instances(STREAM_DEFAULTS_DAG, run_id)
+    (commit,) = api.task_instances(STREAM_DEFAULTS_DAG, run_id, "commit")
+    summary = api.result(STREAM_DEFAULTS_DAG, run_id, commit)
+    assert summary["partition"].startswith("pt=") and summary["checkpoint_at"], summary
 
 
 def test_sigterm_stops_every_process_the_stack_started(stack):

@@ -64,7 +64,7 @@ class Stack:
 
 
 CHANNEL_DAGS = {"tablestore_full_export_oss", "tablestore_restore_oss", "tablestore_to_maxcompute",
-                "tablestore_stream_sync_oss", "tablestore_restore_point_in_time"}
+                "tablestore_stream_sync_oss", "tablestore_stream_sync_maxcompute", "tablestore_restore_point_in_time"}
 
 
 def _serves_dags(stack: Stack) -> bool:

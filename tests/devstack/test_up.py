@@ -18,6 +18,7 @@ import psutil
 import pytest
 import requests
 
+from devstack import targets
 from tests.support.exports import oss_bucket, ots_client, table_rows
 from tests.support.streams import now_ms, run_window, stream_job, sync_window_path
 
@@ -132,6 +133,14 @@ def test_export_to_maxcompute_runs_with_its_defaults(page, stack):
 def test_stream_sync_runs_with_its_defaults(page, stack):
     run = _trigger(page, stack, "tablestore_stream_sync_oss")
     _assert_channel_run(page, stack, "tablestore_stream_sync_oss", run, "manifest", "checkpoint_at")
+
+
+def test_stream_sync_to_maxcompute_runs_with_its_defaults(page, stack):
+    dag_id = "tablestore_stream_sync_maxcompute"
+    run = _trigger(page, stack, dag_id)
+    _assert_channel_run(page, stack, dag_id, run, "pt=", "checkpoint_at")
+    partition = re.search(r"'partition': '([^']+)'", _commit_summary(page, stack, dag_id, run)).group(1)
+    assert targets.maxcompute_client(stack.endpoints).get_table("iot_readings_changes").exist_partition(partition)
 
 
 def test_point_in_time_restore_runs_with_its_defaults_once_the_backups_exist(page, stack):
