@@ -7,6 +7,7 @@ from the venv work too. It must happen before anything imports Airflow.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ import oss2  # noqa: E402
 
 from localcloud.process import LocalCloudProcess  # noqa: E402
 from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
+from tests.support.alerts import Inbox, smtp_server, webhook_server  # noqa: E402
 from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
@@ -65,3 +67,17 @@ def client(cloud: dict) -> TablestoreClient:
 def bucket(cloud: dict) -> oss2.Bucket:
     """The connection's bucket for the test module's ``cloud``."""
     return oss_bucket(cloud)
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on loopback: (its inbox, its port)."""
+    with smtp_server() as inbox_and_port:
+        yield inbox_and_port
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[tuple[list, int]]:
+    """A webhook on loopback: (the (path, headers, JSON body) of each POST, its port)."""
+    with webhook_server() as received_and_port:
+        yield received_and_port

@@ -3,76 +3,22 @@
 from __future__ import annotations
 
 import json
-import threading
-from email import message_from_bytes
-from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from devstack.processes import free_port
+from localcloud import admin
 from tests.support.airflow_runs import run_dag
+from tests.support.alerts import WEBHOOK_TOKEN, alert_connections
+from tests.support.exports import cloud_connections, create_table, ots_client, sample_rows, task_states
 
 SOURCE_SECRET = "s3cr3t-source-password-42"
-WEBHOOK_TOKEN = "webhook-token-9f8e7d"
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default_policy)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_inbox():
-    inbox = _Inbox()
-    port = free_port()  # aiosmtpd needs a concrete port to check it is up
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def webhook_receiver():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, dict(self.headers), json.loads(body)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield received, server.server_address[1]
-    finally:
-        server.shutdown()
 
 
 def test_failed_task_alerts_by_smtp_and_webhook(smtp_inbox, webhook_receiver, monkeypatch):
     inbox, smtp_port = smtp_inbox
     received, http_port = webhook_receiver
-    monkeypatch.setenv("AIRFLOW_CONN_ALERT_SMTP", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.com"},
-    }))
-    monkeypatch.setenv("AIRFLOW_VAR_ALERT_EMAIL_TO", "oncall@example.com, data@example.com")
-    monkeypatch.setenv("AIRFLOW_CONN_ALERT_WEBHOOK", json.dumps({
-        "conn_type": "http", "host": f"http://127.0.0.1:{http_port}/alerts", "password": WEBHOOK_TOKEN,
-    }))
+    alert_connections(monkeypatch, smtp_port, http_port)
     monkeypatch.setenv("AIRFLOW_CONN_ALERT_TEST_SOURCE", json.dumps({
         "conn_type": "generic", "login": "reader", "password": SOURCE_SECRET,
     }))
@@ -99,3 +45,28 @@ def test_failed_task_alerts_by_smtp_and_webhook(smtp_inbox, webhook_receiver, mo
     assert dag_run.run_id in body and "could not reach the source" in body
     assert SOURCE_SECRET not in mail.as_string()
     assert WEBHOOK_TOKEN not in mail.as_string()
+
+
+@pytest.mark.timeout(240)
+def test_a_hung_transfer_is_failed_by_its_timeout_and_alerts(localcloud, smtp_inbox, webhook_receiver, monkeypatch):
+    """The local Tablestore answers GetRange only after a minute: the transfer's execution_timeout
+    (5 s in this DAG) fails it, the failure alert goes out, and the cleanup still runs."""
+    inbox, smtp_port = smtp_inbox
+    received, http_port = webhook_receiver
+    alert_connections(monkeypatch, smtp_port, http_port)
+    endpoints = localcloud.endpoints
+    create_table(ots_client(endpoints), "hang_src", [("id", "STRING")], sample_rows(5))
+    server = endpoints["tablestore"]["endpoint"]
+    admin.inject_fault(server, kind="delay", op="GetRange", delay_seconds=60)
+    try:
+        with cloud_connections(endpoints):
+            dag_run = run_dag(Path(__file__).parents[1] / "fixtures" / "dags" / "hanging_channel.py", "hanging_channel")
+    finally:
+        admin.clear_faults(server)
+    assert dag_run.state == "failed"
+    states = task_states(dag_run)
+    assert (states["plan"], states["transfer"], states["cleanup"]) == (["success"], ["failed"], ["success"]), states
+    [(_, _, payload)] = received
+    assert payload["task_id"] == "channel.transfer" and "Timeout" in payload["error"], payload
+    [(_, mail)] = inbox.messages
+    assert "hanging_channel.channel.transfer failed" in mail["Subject"]

@@ -16,7 +16,7 @@ import logging
 import math
 import operator
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from tablestore_channels.contract import Connections, DescribedReader, PagedRead
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 from tablestore_channels.readers.export_source import table_source
+from tablestore_channels.readers.prefetch import in_background
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -234,12 +235,11 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
                                    config.table, direction, page_start, end, **kwargs)
 
         # The next page is fetched while this one is converted and written.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="getrange") as prefetch:
-            page: Future | None = prefetch.submit(fetch, start)
-            while page is not None:
-                _, next_start, rows, _ = page.result()
-                page = prefetch.submit(fetch, next_start) if next_start else None
-                yield convert(rows)
+        page: Future | None = in_background("getrange", fetch, start)
+        while page is not None:
+            _, next_start, rows, _ = page.result()
+            page = in_background("getrange", fetch, next_start) if next_start else None
+            yield convert(rows)
 
 
 def _even_cut(points: list[list], parts: int) -> list[list]:

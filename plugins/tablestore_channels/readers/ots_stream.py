@@ -30,7 +30,6 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tablestore import OTSServiceError
@@ -42,6 +41,7 @@ from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import StreamRecordBatch
 from tablestore_channels.readers import stream_lineage, stream_records
 from tablestore_channels.readers.export_source import window_source
+from tablestore_channels.readers.prefetch import in_background
 from tablestore_channels.readers.stream_checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.retrying import Retry, ots_retriable
 
@@ -128,21 +128,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
                 key="configuration.reader.parameter.endTimestampMillis")
 
     def _describe_table(self) -> tuple[list[str], str]:
-        table = self.config.data_table
-        try:
-            desc = self.retry.call("DescribeTable", self.client.describe_table, table)
-        except OTSServiceError as error:
-            if error.code == "OTSObjectNotExist":
-                raise PreconditionError(f"Tablestore table {table!r} does not exist in this instance. "
-                                        "Fix: check the table name and the connection's instance.",
-                                        key="configuration.reader.parameter.dataTable") from error
-            raise
-        details = desc.stream_details
-        if details is None or not details.enable_stream or not details.stream_id:
-            raise PreconditionError(f"Table {table!r} has no stream enabled. Fix: enable its stream (UpdateTable "
-                                    "with a StreamSpecification); changes before that cannot be exported.",
-                                    key="configuration.reader.parameter.dataTable")
-        return [name for name, *_ in desc.table_meta.schema_of_primary_key], details.stream_id
+        return describe_stream_table(self.client, self.retry, self.config.data_table)
 
     def _check_retention(self, stream_id: str) -> None:
         """Positioning by time cannot see trimmed records: compare the start with the retention."""
@@ -200,40 +186,39 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000
         start_us, end_us = self.start_ms * 1000, self.end_ms * 1000
         iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, self.start_ms), 0)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="getstreamrecord") as prefetch:
-            pending = prefetch.submit(self._fetch, shard_id, iterator)
-            while True:
-                try:
-                    batch = pending.result()
-                except OTSServiceError as error:
-                    if error.code != TRIMMED:
-                        raise
-                    self._trimmed(shard_id)
-                    iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
-                    pending = prefetch.submit(self._fetch, shard_id, iterator)
-                    continue
-                records = batch.records
-                first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
-                skip -= first
-                times = [record.sequence_info.timestamp_us for record in records]
-                stop = next((i for i in range(first, len(records)) if times[i] >= end_us), None)
-                following = batch.next_shard_iterator
-                caught_up = not records and not batch.may_more_record
-                if stop is None and following is not None and not caught_up:
-                    pending = prefetch.submit(self._fetch, shard_id, following)
-                page: list[tuple] = []
-                for index in range(first, len(records) if stop is None else stop):
-                    if times[index] >= start_us:
-                        page += convert(records[index], shard_id)
-                if page:
-                    yield page
-                if stop is not None:
-                    return ShardPosition(iterator, stop)
-                if following is None:
-                    return FINISHED
-                if caught_up:
-                    return ShardPosition(iterator, skip)  # caught up with the present: resume right here
-                iterator = following
+        pending = in_background("getstreamrecord", self._fetch, shard_id, iterator)
+        while True:
+            try:
+                batch = pending.result()
+            except OTSServiceError as error:
+                if error.code != TRIMMED:
+                    raise
+                self._trimmed(shard_id)
+                iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
+                pending = in_background("getstreamrecord", self._fetch, shard_id, iterator)
+                continue
+            records = batch.records
+            first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
+            skip -= first
+            times = [record.sequence_info.timestamp_us for record in records]
+            stop = next((i for i in range(first, len(records)) if times[i] >= end_us), None)
+            following = batch.next_shard_iterator
+            caught_up = not records and not batch.may_more_record
+            if stop is None and following is not None and not caught_up:
+                pending = in_background("getstreamrecord", self._fetch, shard_id, following)
+            page: list[tuple] = []
+            for index in range(first, len(records) if stop is None else stop):
+                if times[index] >= start_us:
+                    page += convert(records[index], shard_id)
+            if page:
+                yield page
+            if stop is not None:
+                return ShardPosition(iterator, stop)
+            if following is None:
+                return FINISHED
+            if caught_up:
+                return ShardPosition(iterator, skip)  # caught up with the present: resume right here
+            iterator = following
 
     def _fetch(self, shard_id: str, iterator: str | None) -> StreamRecordBatch:
         # (a saved position's iterator is None only for a finished shard, which is never read)
@@ -267,6 +252,25 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         return {"checkpoint_at": _utc(self.end_ms), "checkpoint_shards": len(positions),
                 "window": self.window}
 
+
+
+def describe_stream_table(client: TablestoreClient, retry: Retry, table: str) -> tuple[list[str], str]:
+    """The table's primary-key names and stream id; PreconditionError naming the fix when the
+    table is missing or its stream is off."""
+    try:
+        desc = retry.call("DescribeTable", client.describe_table, table)
+    except OTSServiceError as error:
+        if error.code == "OTSObjectNotExist":
+            raise PreconditionError(f"Tablestore table {table!r} does not exist in this instance. "
+                                    "Fix: check the table name and the connection's instance.",
+                                    key="configuration.reader.parameter.dataTable") from error
+        raise
+    details = desc.stream_details
+    if details is None or not details.enable_stream or not details.stream_id:
+        raise PreconditionError(f"Table {table!r} has no stream enabled. Fix: enable its stream (UpdateTable "
+                                "with a StreamSpecification); changes before that cannot be exported.",
+                                key="configuration.reader.parameter.dataTable")
+    return [name for name, *_ in desc.table_meta.schema_of_primary_key], details.stream_id
 
 def _utc(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,32 @@
+"""One call at a time in the background, so a reader fetches its next page while this one is
+converted and written.
+
+Each call runs on a daemon thread of its own, never waited for on the way out: a split failed by
+its task's ``execution_timeout`` (or any error) ends at once, its pending fetch abandoned, where a
+``ThreadPoolExecutor`` would wait for it on leaving its block and again at interpreter exit, so a
+hung server call would hold the failed task for as long as its retries last.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def in_background(name: str, fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` on a new daemon thread called ``name``; its result or error in the future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as error:  # handed to the caller of result(), as an executor does
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
