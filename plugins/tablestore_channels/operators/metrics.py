@@ -13,6 +13,9 @@ default), ``<channel>`` being ``<reader>_<writer>`` (``ots_oss``, ``otsstream_od
 ``tablestore_channels.<channel>.<table>.split``      timer   duration of one split's transfer
 ``tablestore_channels.<channel>.<table>.stream_lag`` gauge   seconds from a committed window's
                                                              end to its commit
+``tablestore_channels.stream_guard.<table>.lag``     gauge   seconds from the newest committed
+                                                             window's end to the retention
+                                                             guard's check
 =================================================== ======= ==================================
 
 The channel and table are in the name, since plain StatsD drops tags; OpenTelemetry and the
@@ -67,3 +70,9 @@ class ChannelMetrics:
         if self.window_end_ms is not None:
             lag = time.time() - self.window_end_ms / 1000
             Stats.gauge(self._name("stream_lag"), round(lag, 3), tags=self._tags)
+
+
+def guard_lag(table: str, seconds: float) -> None:
+    """The retention guard's view of a table's stream sync: how long ago its newest window ended."""
+    name = normalize_name_for_stats(f"{PREFIX}.stream_guard.{table}.lag", log_warning=False)
+    Stats.gauge(name, round(seconds, 3), tags={"table": table})

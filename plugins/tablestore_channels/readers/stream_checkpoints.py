@@ -63,7 +63,7 @@ class CheckpointStore:
 
     def ensure_table(self) -> None:
         """Create the status table if it is absent (another run may create it at the same time)."""
-        if self.table in self.retry.call("ListTable", self.client.list_table):
+        if self._exists():
             return
         meta = tablestore.TableMeta(self.table, [("StreamId", "STRING"), ("StatusType", "STRING"),
                                                  ("StatusValue", "STRING")])
@@ -94,6 +94,19 @@ class CheckpointStore:
                         stream_id, time_ms, len(positions), expected)
             return None
         return positions
+
+    def newest_time(self, stream_id: str) -> int | None:
+        """The time of the stream's newest complete-looking set (its marker), or None: where the
+        newest committed window ended."""
+        if not self._exists():
+            return None
+        start, end = _key(stream_id, MARKER_TYPE, "\x7f"), _key(stream_id, MARKER_TYPE, "")
+        _, _, rows, _ = self.retry.call("GetRange newest checkpoint", self.client.get_range, self.table,
+                                        tablestore.Direction.BACKWARD, start, end, max_version=1, limit=1)
+        return int(dict(rows[0].primary_key)["StatusValue"]) if rows else None
+
+    def _exists(self) -> bool:
+        return self.table in self.retry.call("ListTable", self.client.list_table)
 
     def save(self, stream_id: str, time_ms: int, positions: dict[str, ShardPosition]) -> None:
         """Write the set keyed at ``time_ms``: shard rows first, the marker last."""
