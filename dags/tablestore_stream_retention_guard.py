@@ -4,6 +4,8 @@ when one falls behind, also while that sync is paused or failing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pendulum
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -64,4 +66,5 @@ with channel_dag(
         tablestore_conn_id="{{ params.tablestore_conn_id }}",
         max_lag_minutes="{{ params.max_lag_minutes }}",
         retention_share="{{ params.retention_share }}",
+        execution_timeout=dt.timedelta(minutes=5),  # a few calls per table
     )
