@@ -17,6 +17,7 @@ import requests
 
 from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
+from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -37,6 +38,7 @@ class Stack:
     base_url: str
     log: Path
     env: dict
+    statsd: StatsdReceiver  # Airflow's StatsD metrics of the stack, the channels' among them
 
     token: str | None = None
 
@@ -78,7 +80,13 @@ def _serves_dags(stack: Stack) -> bool:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     """``python -m devstack.up`` (what ``make up`` runs) with its own Airflow home, data and port,
-    a small demo table; stopped (if a test has not stopped it) at the end."""
+    a small demo table, its StatsD metrics sent to a receiver of the test's; stopped (if a test
+    has not stopped it) at the end."""
+    with statsd_receiver() as statsd:
+        yield from _stack(tmp_path_factory, statsd)
+
+
+def _stack(tmp_path_factory, statsd: StatsdReceiver) -> Iterator[Stack]:
     top = tmp_path_factory.mktemp("stack")
     home = top / "airflow"
     home.mkdir()
@@ -95,6 +103,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
         "LOCALCLOUD_DATA_DIR": str(top / "localcloud"),
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+        "AIRFLOW__METRICS__STATSD_PORT": str(statsd.port),
         "DEMO_ROWS": "3000",
         # `airflow standalone` starts its components by name
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -104,7 +115,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack.up"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, cwd=ROOT)
-    stack = Stack(process, f"http://localhost:{port}", log, env)
+    stack = Stack(process, f"http://localhost:{port}", log, env, statsd)
     deadline = time.monotonic() + 600  # a loaded machine takes minutes to start Airflow
     while not _serves_dags(stack):  # up, and the DAG processor has parsed the channel DAGs
         assert process.poll() is None, log.read_text()[-4000:]

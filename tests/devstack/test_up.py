@@ -2,7 +2,8 @@
 channel DAG opens a valid trigger form and succeeds with its defaults (the full export once
 with Parquet), the restore brings back the export just made, the point-in-time restore runs
 with its defaults once the backups exist, a bad param fails with one line naming it, the
-Tablestore connection's forms and Test button work, and SIGTERM stops it all.
+Tablestore connection's forms and Test button work, every channel DAG runs from the REST API
+without a logical date, and SIGTERM stops it all.
 
 The tests share one stack and run in order (the restore reads the export made before it)."""
 
@@ -19,6 +20,7 @@ import pytest
 import requests
 
 from devstack import targets
+from tests.devstack.conftest import CHANNEL_DAGS
 from tests.support.exports import oss_bucket, ots_client, table_rows
 from tests.support.streams import now_ms, run_window, stream_job, sync_window_path
 
@@ -116,6 +118,11 @@ def test_full_export_runs_from_its_form_with_parquet(page, stack):
     manifest = json.loads(oss_bucket(stack.endpoints).get_object(manifest_key).read())
     assert manifest["format"]["fileFormat"] == "parquet"
     assert all(o["key"].endswith(".parquet") for o in manifest["objects"]), manifest["objects"]
+    # the task processes sent the channel's metrics through Airflow's StatsD client
+    metric = "airflow.tablestore_channels.ots_oss.iot_readings"
+    assert sum(stack.statsd.values(f"{metric}.rows", "c")) == manifest["totals"]["rows"] == 3000
+    assert sum(stack.statsd.values(f"{metric}.objects", "c")) == len(manifest["objects"])
+    assert stack.statsd.values(f"{metric}.split", "ms"), "no split timer"
 
 
 def test_restore_brings_back_the_export_just_made_with_its_defaults(page, stack):
@@ -196,6 +203,56 @@ def test_tablestore_connection_edit_form_shows_every_field_and_test_succeeds(pag
     page.keyboard.press("Escape")
     _open_connection(page, stack, "tablestore_default", button=0)  # test
     page.get_by_text("Connected; ").first.wait_for()
+
+
+def test_every_channel_dag_runs_from_the_rest_api_without_a_logical_date(stack):
+    """Airflow 3's REST API and ``airflow dags trigger`` create runs without a logical date by
+    default: each channel DAG, triggered so with its defaults (all at once), succeeds on the
+    stack's scheduler, its window and names taken from when the run was to run."""
+    run_ids = {}
+    for dag_id in sorted(CHANNEL_DAGS):
+        stack.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        run = stack.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None}).json()
+        assert run["logical_date"] is None, run
+        run_ids[dag_id] = run["dag_run_id"]
+    deadline = time.monotonic() + RUN_TIMEOUT
+    states: dict[str, str] = {}
+    while len(states) < len(run_ids):
+        for dag_id, run_id in run_ids.items():
+            state = stack.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
+            if state in ("success", "failed"):
+                states[dag_id] = state
+        assert time.monotonic() < deadline, f"unfinished after {RUN_TIMEOUT} s: {set(run_ids) - set(states)}"
+        time.sleep(5)
+    failed = {d: _failed_tasks(stack, d, run_ids[d]) for d, s in states.items() if s != "success"}
+    assert not failed, failed
+
+
+def _failed_tasks(stack, dag_id: str, run_id: str) -> list[str]:
+    instances = stack.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+    return [f"{ti['task_id']}: {ti['state']}" for ti in instances if ti["state"] != "success"]
+
+
+def test_it_listens_on_loopback_only_but_for_airflows_log_servers(stack):
+    """admin/admin and the connection Test button stay on this machine: the API server and the
+    local servers listen on 127.0.0.1. Airflow's log servers bind every interface (not a setting
+    in Airflow 3.3) and answer only requests signed with the deployment's secret key."""
+    from airflow.configuration import conf
+
+    tree = [psutil.Process(stack.process.pid), *psutil.Process(stack.process.pid).children(recursive=True)]
+    listening = set()
+    for process in tree:
+        try:
+            sockets = process.net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue
+        listening |= {(s.laddr.ip, s.laddr.port) for s in sockets if s.status == psutil.CONN_LISTEN}
+    log_servers = {conf.getint("logging", "worker_log_server_port"), conf.getint("logging", "triggerer_log_server_port")}
+    api_port = int(stack.env["AIRFLOW__API__PORT"])
+    assert ("127.0.0.1", api_port) in listening, listening
+    servers = {urllib.parse.urlsplit(e["endpoint"]).port for e in stack.endpoints.values()}
+    assert {port for _, port in listening} >= servers, listening
+    assert {(ip, port) for ip, port in listening if ip not in ("127.0.0.1", "::1") and port not in log_servers} == set()
 
 
 def test_sigterm_stops_every_process_it_started(stack):
