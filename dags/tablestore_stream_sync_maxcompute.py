@@ -4,11 +4,8 @@ into a partition of its own, all or nothing."""
 
 from __future__ import annotations
 
-import pendulum
-from airflow.timetables.trigger import CronTriggerTimetable
-
 from tablestore_channels.authoring import stream_window
-from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
     STREAM_WINDOW,
@@ -82,15 +79,10 @@ JOB = job("otsstream", OTS_STREAM_READER, "odps", odps_writer(
     "{{ params.odps_table or (params.table ~ '_changes') }}",
     partition_template("window_start", stream_window.expression("start_string('UTC')", **STREAM_WINDOW))))
 
-with channel_dag(
+with stream_dag(
     DAG_ID,
     doc_md=DOC,
-    schedule=CronTriggerTimetable("*/5 * * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args_overrides={"depends_on_past": True},
-    tags=("maxcompute", "stream", "incremental"),
+    tags=("maxcompute",),
     render_template_as_native_obj=True,
     params={
         # multi_version puts every column's values into one MaxCompute column, which the demo

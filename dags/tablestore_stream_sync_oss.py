@@ -4,11 +4,8 @@ OSSWriter), the seed's section 2.3: each run exports the changes committed in
 
 from __future__ import annotations
 
-import pendulum
-from airflow.timetables.trigger import CronTriggerTimetable
-
 from tablestore_channels.authoring import stream_window
-from tablestore_channels.authoring.conventions import channel_dag
+from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
     STREAM_WINDOW,
@@ -76,15 +73,10 @@ JOB = job(
     {"datasource": "{{ params.oss_conn_id }}", "object": _PREFIX, "writeMode": "truncate", **oss_format_writer()},
 )
 
-with channel_dag(
+with stream_dag(
     DAG_ID,
     doc_md=DOC,
-    schedule=CronTriggerTimetable("*/5 * * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args_overrides={"depends_on_past": True},
-    tags=("oss", "stream", "incremental"),
+    tags=("oss",),
     render_template_as_native_obj=True,
     params={
         **ots_stream_params(),

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from devstack import targets
+from localcloud import admin
 from tests.devstack.conftest import CHANNEL_DAGS
 from tests.support.exports import oss_bucket, ots_client, table_rows
 from tests.support.streams import now_ms, run_window, stream_job, sync_window_path
@@ -231,6 +232,26 @@ def test_every_channel_dag_runs_from_the_rest_api_without_a_logical_date(stack):
 def _failed_tasks(stack, dag_id: str, run_id: str) -> list[str]:
     instances = stack.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
     return [f"{ti['task_id']}: {ti['state']}" for ti in instances if ti["state"] != "success"]
+
+
+def test_a_stream_window_not_committed_in_time_raises_its_deadline_alert(stack):
+    """The scheduler finds the run past its deadline (shortened to 30 s for this stack) while
+    its transfer is slowed by the local Tablestore, and the triggerer sends the alert to the
+    webhook; the run then commits as usual."""
+    server = stack.endpoints["tablestore"]["endpoint"]
+    admin.inject_fault(server, kind="delay", op="GetStreamRecord", delay_seconds=15)
+    try:
+        run = stack.api("POST", "/dags/tablestore_stream_sync_oss/dagRuns", json={"logical_date": None}).json()
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not [p for _, _, p in stack.webhook
+                   if p.get("event") == "deadline_missed" and p.get("run_id") == run["dag_run_id"]]:
+            assert time.monotonic() < deadline, f"no deadline alert for {run['dag_run_id']}: {stack.webhook}"
+            time.sleep(3)
+    finally:
+        admin.clear_faults(server)
+    [alert] = [p for _, _, p in stack.webhook if p.get("event") == "deadline_missed" and p["run_id"] == run["dag_run_id"]]
+    assert alert["dag_id"] == "tablestore_stream_sync_oss"
+    assert "was not committed within 5.5 minutes of its end" in alert["error"], alert
 
 
 def test_it_listens_on_loopback_only_but_for_airflows_log_servers(stack):

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pendulum
 from airflow.sdk import DAG
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring import stream_window
 from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.notifications.failure_alert import FailureAlertNotifier
+from tablestore_channels.notifications.window_deadline import window_deadline
 
 OWNER = "data-platform"
 BASE_TAGS = ("tablestore",)
@@ -53,3 +56,20 @@ def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default
         default_args=default_args(**(default_args_overrides or {})),
         **dag_kwargs,
     )
+
+
+# The seed's incremental schedule: every 5 minutes, written out although a bare cron string
+# means the same in Airflow 3.
+STREAM_SCHEDULE = CronTriggerTimetable("*/5 * * * *", timezone="UTC")
+
+
+def stream_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), **dag_kwargs: Any) -> DAG:
+    """A stream sync DAG (:func:`channel_dag`): every 5 minutes unless ``schedule`` says
+    otherwise, self-dependent (the seed's cross-cycle dependency), one run at a time, and the
+    deadline of its windows (:mod:`tablestore_channels.notifications.window_deadline`)."""
+    dag_kwargs.setdefault("schedule", STREAM_SCHEDULE)
+    dag_kwargs.setdefault("start_date", pendulum.datetime(2026, 1, 1, tz="UTC"))
+    dag_kwargs.setdefault("deadline", window_deadline())
+    return channel_dag(dag_id, doc_md=doc_md, tags=("stream", "incremental", *tags), max_active_runs=1,
+                       default_args_overrides={"depends_on_past": True, **dag_kwargs.pop("default_args_overrides", {})},
+                       **dag_kwargs)

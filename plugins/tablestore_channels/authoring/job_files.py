@@ -23,6 +23,7 @@ from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settle
 from tablestore_channels.config.job import JobSpec, Schedule
 from tablestore_channels.config.job_file import load_job_file
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.notifications.window_deadline import window_deadline
 
 JOB_SUFFIXES = (".json",)
 JOBS_DIR_ENV = "TABLESTORE_CHANNELS_JOBS_DIR"
@@ -99,8 +100,10 @@ class JobFile:
 
     def dag(self) -> DAG:
         """The job's DAG: self-dependent when its schedule is (the cleanup teardown never is);
-        an ``otsstream`` job first waits until its window has settled, as the stream DAG does."""
+        an ``otsstream`` job first waits until its window has settled, as the stream DAG does,
+        and has its windows' deadline."""
         spec = self.spec
+        stream = spec.reader_plugin == "otsstream"
         with channel_dag(
             self.path.stem,
             doc_md=_describe(self.path, spec, self.job),
@@ -111,9 +114,10 @@ class JobFile:
             tags=(spec.reader_plugin, spec.writer_plugin, "script-mode"),
             max_active_runs=1,
             default_args_overrides={"depends_on_past": bool(spec.schedule and spec.schedule.depends_on_past)},
+            deadline=window_deadline(*(float(m) for m in window_minutes(self.job))) if stream else None,
         ) as dag:
             channel = channel_tasks(self.job)
-            if spec.reader_plugin == "otsstream":
+            if stream:
                 wait_until_settled(*window_minutes(self.job)) >> channel
         return dag
 

@@ -72,26 +72,30 @@ class FailureAlertNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         payload = alert_payload(context)
+        self.send(payload, f"[Airflow] {payload['dag_id']}.{payload['task_id']} failed (try {payload['try_number']})")
+
+    def send(self, payload: dict[str, Any], subject: str) -> list[str]:
+        """Send ``payload`` (the webhook's JSON, the e-mail's table) by every channel configured;
+        returns the channels it went through. Never raises."""
         sent = []
         for channel, send in (("e-mail", self._send_email), ("webhook", self._send_webhook)):
             try:
-                if send(payload):
+                if send(payload, subject):
                     sent.append(channel)
             except Exception as exc:  # delivery problems must not fail or hide the task's own error
-                log.error("Failure alert by %s could not be delivered: %s", channel, redact(str(exc)))
+                log.error("Alert by %s could not be delivered: %s", channel, redact(str(exc)))
         if not sent:
             log.warning(
-                "No failure alert was sent for %s.%s: set the Variable %r with the SMTP connection %r, "
-                "and/or the connection %r.", payload["dag_id"], payload["task_id"],
-                self.email_to_variable, self.smtp_conn_id, self.webhook_conn_id,
+                "No alert was sent (%s): set the Variable %r with the SMTP connection %r, and/or the connection %r.",
+                subject, self.email_to_variable, self.smtp_conn_id, self.webhook_conn_id,
             )
+        return sent
 
-    def _send_email(self, payload: dict[str, Any]) -> bool:
+    def _send_email(self, payload: dict[str, Any], subject: str) -> bool:
         recipients = [a.strip() for a in (Variable.get(self.email_to_variable, default="") or "").split(",")]
         recipients = [a for a in recipients if a]
         if not recipients:
             return False
-        subject = f"[Airflow] {payload['dag_id']}.{payload['task_id']} failed (try {payload['try_number']})"
         rows = "".join(
             f"<tr><th align='left'>{key}</th><td><pre>{html.escape(str(value))}</pre></td></tr>"
             for key, value in payload.items()
@@ -100,7 +104,7 @@ class FailureAlertNotifier(BaseNotifier):
             smtp.send_email_smtp(to=recipients, subject=subject, html_content=f"<table>{rows}</table>")
         return True
 
-    def _send_webhook(self, payload: dict[str, Any]) -> bool:
+    def _send_webhook(self, payload: dict[str, Any], subject: str) -> bool:
         try:
             conn = BaseHook.get_connection(self.webhook_conn_id)
         except AirflowNotFoundException:
