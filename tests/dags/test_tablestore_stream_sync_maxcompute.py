@@ -13,7 +13,6 @@ from pathlib import Path
 import pendulum
 import pytest
 import requests
-from airflow.timetables.trigger import CronTriggerTimetable
 from odps import ODPS
 
 from devstack import targets
@@ -26,7 +25,7 @@ from tablestore_channels.readers.stream_checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.airflow_runs import forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, ots_client, task_states
-from tests.support.streams import at_second, create_stream_table, delete, now_ms, put, update
+from tests.support.streams import assert_stream_schedule, at_second, create_stream_table, delete, now_ms, put, update
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -141,12 +140,7 @@ def assert_exact_windows(odps: ODPS, target: str, edges: list[int], written: dic
 
 def test_schedule_defaults_and_params_fill_their_job_keys():
     dag = load_dag(DAG_FILE, DAG_ID)
-    assert isinstance(dag.timetable, CronTriggerTimetable)
-    assert dag.timetable._expression == "*/5 * * * *" and str(dag.timetable._timezone) == "UTC"
-    assert dag.max_active_runs == 1 and dag.catchup is False
-    for task in dag.tasks:
-        assert task.depends_on_past is not task.is_teardown
-    assert dag.get_task("wait_until_settled").downstream_task_ids == {"channel.plan"}
+    assert_stream_schedule(dag)
     defaults = {name: dag.params[name] for name in dag.params}
     assert (defaults["mode"], defaults["partition"], defaults["truncate"]) == (
         "single_version_and_update_only", "pt=${window_start}", True)

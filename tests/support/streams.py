@@ -104,3 +104,16 @@ def update(client: TablestoreClient, table: str, key: str, n: int, put: dict | N
 def delete(client: TablestoreClient, table: str, key: str, n: int) -> None:
     client.delete_row(table, tablestore.Row([("id", key), ("n", n)]),
                       tablestore.Condition(tablestore.RowExistenceExpectation.IGNORE))
+
+
+def assert_stream_schedule(dag) -> None:
+    """The stream syncs' scheduling: every 5 minutes in UTC, one run at a time, each task but the
+    cleanup teardown self-dependent, the settle sensor before the plan."""
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable._expression == "*/5 * * * *" and str(dag.timetable._timezone) == "UTC"
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    for task in dag.tasks:
+        assert task.depends_on_past is not task.is_teardown, task.task_id
+    assert dag.get_task("wait_until_settled").downstream_task_ids == {"channel.plan"}
