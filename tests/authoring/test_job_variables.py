@@ -146,3 +146,9 @@ def test_a_scheduled_job_asking_for_a_variable_is_refused_and_the_other_jobs_sti
     assert errors[str(tmp_path / "asks.json")] == (
         f"{tmp_path / 'asks.json'}: schedule: a scheduled job cannot ask for ${{target}}: a scheduled run has nobody "
         "to fill it in. Fix: write the value into the job, or remove the schedule and trigger the job with it.")
+
+
+def test_a_lag_of_0_is_kept(tmp_path):
+    job_file = _job_file(tmp_path, "UTC", reader={"windowMinutes": 1, "lagMinutes": 0})
+    run = pendulum.datetime(2026, 7, 1, 12, 0, tz="UTC")
+    assert _window(job_file, run) == (_ms(run.subtract(minutes=1)), _ms(run))

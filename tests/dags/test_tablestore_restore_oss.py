@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,23 @@ def test_restore_of_a_manifest_with_a_missing_or_resized_object_fails_in_the_pla
     assert f"oss://{bucket.bucket_name}/{gone} {what}" in output
     assert f"listed in manifest oss://{bucket.bucket_name}/{manifest}" in output and "Fix: restore from" in output
     assert target not in client.list_table()  # the plan failed before the writer created the table
+
+
+@pytest.mark.timeout(150)
+def test_a_prefix_restores_its_newest_export_of_rows_and_refuses_one_of_cells_only(cloud, capfd):
+    """A prefix of backups holds row exports and multi-version (cell) exports; the latest export
+    a row restore takes is the newest of rows, and a prefix of cells only is refused, naming the
+    point-in-time restore."""
+    endpoints, client = cloud
+    _export(endpoints, "mixed/rows/", fileFormat="csv")
+    time.sleep(1.1)  # OSS's last-modified is to the second: the cell export is strictly newer
+    _export(endpoints, "mixed/cells/", reader={"table": SOURCE, "mode": "multiVersion"}, fileFormat="csv")
+    _restore("mixed/", "restored_mixed")
+    assert _cells(client, "restored_mixed") == _cells(client, SOURCE)
+    capfd.readouterr()
+    run = _restore("mixed/cells/", "restored_cells", succeeds=False)
+    assert _tries(run, "plan") == [("failed", 1)]
+    output = "".join(capfd.readouterr())
+    assert "are all of cells (mode multiVersion or stream windows" in output
+    assert "Fix: restore them with tablestore_restore_point_in_time" in output
+    assert "restored_cells" not in client.list_table()

@@ -17,7 +17,7 @@ import requests
 
 from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
-from tests.support.alerts import webhook_server
+from tests.support.alerts import Inbox, smtp_server, webhook_server
 from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ class Stack:
     env: dict
     statsd: StatsdReceiver  # Airflow's StatsD metrics of the stack, the channels' among them
     webhook: list  # the alerts' webhook posts: (path, headers, JSON body)
+    inbox: Inbox  # the alerts' e-mails
 
     token: str | None = None
 
@@ -84,11 +85,17 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     """``python -m devstack.up`` (what ``make up`` runs) with its own Airflow home, data and port,
     a small demo table, its StatsD metrics sent to a receiver of the test's; stopped (if a test
     has not stopped it) at the end."""
-    with statsd_receiver() as statsd, webhook_server() as (webhook, webhook_port):
-        yield from _stack(tmp_path_factory, statsd, webhook, webhook_port)
+    with statsd_receiver() as statsd, webhook_server() as (webhook, webhook_port), smtp_server() as (inbox, smtp_port):
+        alerts = {"AIRFLOW_CONN_ALERT_WEBHOOK": json.dumps({"conn_type": "http",
+                                                            "host": f"http://127.0.0.1:{webhook_port}/alerts"}),
+                  "AIRFLOW_CONN_ALERT_SMTP": json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
+                                                         "extra": {"disable_ssl": True, "disable_tls": True,
+                                                                   "from_email": "airflow@example.com"}}),
+                  "AIRFLOW_VAR_ALERT_EMAIL_TO": "oncall@example.com"}
+        yield from _stack(tmp_path_factory, statsd, alerts, webhook, inbox)
 
 
-def _stack(tmp_path_factory, statsd: StatsdReceiver, webhook: list, webhook_port: int) -> Iterator[Stack]:
+def _stack(tmp_path_factory, statsd: StatsdReceiver, alerts: dict, webhook: list, inbox: Inbox) -> Iterator[Stack]:
     top = tmp_path_factory.mktemp("stack")
     home = top / "airflow"
     home.mkdir()
@@ -108,9 +115,9 @@ def _stack(tmp_path_factory, statsd: StatsdReceiver, webhook: list, webhook_port
         "AIRFLOW__METRICS__STATSD_ON": "True",
         "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
         "AIRFLOW__METRICS__STATSD_PORT": str(statsd.port),
-        # the alerts go to the test's webhook; a stream window's deadline comes 30 s after its run
-        # is queued (1.1 x 5 minutes after the window's end) instead of 10 minutes
-        "AIRFLOW_CONN_ALERT_WEBHOOK": json.dumps({"conn_type": "http", "host": f"http://127.0.0.1:{webhook_port}/alerts"}),
+        # the alerts go to the test's webhook and SMTP server; a stream window's deadline comes 30 s
+        # after its run is queued (1.1 x 5 minutes after the window's end) instead of 10 minutes
+        **alerts,
         "TABLESTORE_CHANNELS_WINDOW_DEADLINE_MULTIPLE": "1.1",
         "DEMO_ROWS": "3000",
         # `airflow standalone` starts its components by name
@@ -121,7 +128,7 @@ def _stack(tmp_path_factory, statsd: StatsdReceiver, webhook: list, webhook_port
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack.up"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, cwd=ROOT)
-    stack = Stack(process, f"http://localhost:{port}", log, env, statsd, webhook)
+    stack = Stack(process, f"http://localhost:{port}", log, env, statsd, webhook, inbox)
     deadline = time.monotonic() + 600  # a loaded machine takes minutes to start Airflow
     while not _serves_dags(stack):  # up, and the DAG processor has parsed the channel DAGs
         assert process.poll() is None, log.read_text()[-4000:]

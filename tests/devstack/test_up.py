@@ -252,6 +252,8 @@ def test_a_stream_window_not_committed_in_time_raises_its_deadline_alert(stack):
     [alert] = [p for _, _, p in stack.webhook if p.get("event") == "deadline_missed" and p["run_id"] == run["dag_run_id"]]
     assert alert["dag_id"] == "tablestore_stream_sync_oss"
     assert "was not committed within 5.5 minutes of its end" in alert["error"], alert
+    subject = f"[Airflow] tablestore_stream_sync_oss: run {run['dag_run_id']} missed its deadline"
+    assert [mail for _, mail in stack.inbox.messages if mail["Subject"] == subject], "no deadline e-mail"
 
 
 def test_it_listens_on_loopback_only_but_for_airflows_log_servers(stack):
@@ -268,7 +270,7 @@ def test_it_listens_on_loopback_only_but_for_airflows_log_servers(stack):
         except psutil.NoSuchProcess:
             continue
         listening |= {(s.laddr.ip, s.laddr.port) for s in sockets if s.status == psutil.CONN_LISTEN}
-    log_servers = {conf.getint("logging", "worker_log_server_port"), conf.getint("logging", "triggerer_log_server_port")}
+    log_servers = {conf.getint("logging", "worker_log_server_port"), conf.getint("logging", "trigger_log_server_port")}
     api_port = int(stack.env["AIRFLOW__API__PORT"])
     assert ("127.0.0.1", api_port) in listening, listening
     servers = {urllib.parse.urlsplit(e["endpoint"]).port for e in stack.endpoints.values()}

@@ -44,3 +44,9 @@ def test_a_missed_deadline_alerts_by_email_and_webhook(smtp_inbox, webhook_recei
     [(_, mail)] = inbox.messages
     assert mail["Subject"] == ("[Airflow] tablestore_stream_sync_oss: run scheduled__2026-12-07T10:00:00+00:00 "
                                "missed its deadline")
+
+
+def test_a_multiple_of_0_parses_the_dags_without_a_deadline(monkeypatch):
+    monkeypatch.setenv(MULTIPLE_ENV, "0")
+    assert window_deadline() is None
+    assert not DagBag(dag_folder=str(DAGS / "tablestore_stream_sync_oss.py")).dags["tablestore_stream_sync_oss"].deadline

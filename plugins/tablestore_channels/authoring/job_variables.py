@@ -57,7 +57,11 @@ def window_minutes(job: Mapping[str, Any]) -> tuple[str, str]:
     ``windowMinutes`` / ``lagMinutes`` when it sets them, else the seed's 5 and 5."""
     reader = (job.get("configuration") or {}).get("reader") or {}
     parameter = (reader.get("parameter") or {}) if reader.get("plugin") == _STREAM_READER else {}
-    return (str(float(parameter.get("windowMinutes") or 5)), str(float(parameter.get("lagMinutes") or 5)))
+    def minutes(key: str) -> str:
+        value = parameter.get(key)
+        return str(float(5 if value in (None, "") else value))  # 0 is a lag, not a missing one
+
+    return minutes("windowMinutes"), minutes("lagMinutes")
 
 
 def templatize(value: Any, timezone: str, params: set[str], window: tuple[str, str] = ("5", "5")) -> Any:

@@ -30,6 +30,7 @@ from typing import IO, Any, cast
 import oss2
 import requests
 
+from tablestore_channels.config import ots_reader, ots_stream_reader
 from tablestore_channels.config.oss_reader import FileSettings, OSSReaderConfig, SourceColumn
 from tablestore_channels.contract import Connections, Reader, Rejected
 from tablestore_channels.errors import DirtyRecord, PreconditionError
@@ -46,6 +47,8 @@ _SPOOL_IN_MEMORY = 8 << 20  # per object being read; a larger one is spooled to 
 # Parquet values arrive typed; a column type admits these Python types (bool is not an int here).
 _PYTHON_TYPES = {"string": (str,), "int": (int,), "double": (float,), "bool": (bool,), "binary": (bytes, bytearray)}
 _RESTORE_FIX = "restore from an intact export (its manifest and every object it lists)."
+# The modes whose records are cell versions, not rows (a manifest's source.mode).
+CELL_MODES = (ots_reader.MULTI_VERSION, ots_stream_reader.MULTI_VERSION)
 
 
 def _resumable(error: BaseException) -> bool:
@@ -172,7 +175,10 @@ class OSSReader(Reader):
         return manifest
 
     def _manifest_key(self, given: str) -> str:
-        """``given`` when it names a manifest, else the newest manifest under the prefix ``given``."""
+        """``given`` when it names a manifest, else the newest manifest of rows under the prefix
+        ``given``: an export of cells (mode multiVersion, a stream window) holds one record per
+        cell version, which a restore of rows would write as rows; those are for the point-in-time
+        restore, and a prefix of backups holds both."""
         if given.endswith(MANIFEST_SUFFIX):
             return given
         found = self.retry.call(f"ListObjects {given}", lambda: [
@@ -183,9 +189,19 @@ class OSSReader(Reader):
                 f"no committed export under oss://{self.bucket.bucket_name}/{given} (no {MANIFEST_SUFFIX} object). "
                 "Fix: give the prefix of a complete export, or its manifest key.",
                 key="configuration.reader.parameter.manifest")
-        newest = max(found)[1]
-        log.info("Newest export under %s: %s", given, newest)
-        return newest
+        cells: list[str] = []
+        for _, key in sorted(found, reverse=True):
+            mode = (self._manifest(key).get("source") or {}).get("mode")
+            if mode not in CELL_MODES:
+                log.info("Newest export of rows under %s: %s%s", given, key,
+                         f" (newer exports of cells skipped: {', '.join(cells)})" if cells else "")
+                return key
+            cells.append(key)
+        raise PreconditionError(
+            f"the {len(cells)} export(s) under oss://{self.bucket.bucket_name}/{given} are all of cells (mode "
+            f"multiVersion or stream windows, e.g. {cells[0]}): one record per cell version, not rows. Fix: restore them "
+            "with tablestore_restore_point_in_time, or give the prefix or manifest of an export in mode normal.",
+            key="configuration.reader.parameter.manifest")
 
     def _check_listed(self, objects: list[dict], manifest_key: str) -> None:
         """Every object the manifest lists is there with its listed size: one listing of the
