@@ -40,6 +40,9 @@ def _failure(error: Exception) -> str:
     # one param with a default made of others: that param
     ("configuration.writer.parameter.bucket", "param 'bucket' (configuration.writer.parameter.bucket)"),
     ("configuration.writer.parameter.datasource", "configuration.writer.parameter.datasource"),
+    # a writer's own check names its key without the job's top: the same param
+    ("writer.parameter.bucket", "param 'bucket' (configuration.writer.parameter.bucket)"),
+    ("reader.parameter.column[0]", "param 'columns' (configuration.reader.parameter.column[0])"),
     ("connection 'oss_default'", "connection 'oss_default'"),
 ])
 def test_a_config_error_names_the_param_that_set_its_key(key, where):

@@ -31,6 +31,7 @@ _PARAM_REFERENCE = re.compile(r"params(?:\.(\w+)|\[['\"](\w+)['\"]\])")
 # ``{{ params.x or <a default made of other params> }}``: the key is x's, the others fill its default
 _PARAM_OR_DEFAULT = re.compile(r"\{\{\s*params(?:\.(\w+)|\[['\"](\w+)['\"]\])\s+or\b")
 _LAST_SEGMENT = re.compile(r"(\.[^.\[]*|\[[^\]]*\])$")
+_JOB_SECTIONS = ("reader.", "writer.", "setting.")
 
 
 def run_info(context: Context) -> jobrun.RunInfo:
@@ -69,6 +70,8 @@ class _ChannelOperator(BaseOperator):
 
     def _where(self, key: str) -> str:
         """The param that set ``key`` (or the one that set the nearest enclosing key), and the key."""
+        if key.startswith(_JOB_SECTIONS):  # a reader or writer names its keys without the job's top
+            key = f"configuration.{key}"
         prefix = key
         while prefix in self._param_of_key or _LAST_SEGMENT.search(prefix):
             if prefix in self._param_of_key:
