@@ -67,6 +67,9 @@ task per shard group; children follow their parents) -> **commit**.
 
 Scheduling: `CronTriggerTimetable("*/5 * * * *", timezone="UTC")`, `depends_on_past=True` (a
 window runs only after the previous one succeeded), `max_active_runs=1`, retries 3 x 2 minutes.
+A run whose window is not committed within 3 window lengths of its end (15 minutes with the
+defaults) alerts by e-mail and webhook while it runs (a deadline); each transfer fails after 30
+minutes and is retried.
 Triggered from the form, a run's time is when it was triggered: [now - 10 min, now - 5 min).
 Backfill as for `tablestore_stream_sync_oss` (`airflow backfill create ... --reprocess-behavior
 completed`). A window older than the stream's retention fails with the lost range and the way

@@ -51,6 +51,9 @@ so children follow their parents) -> **transfer** (one mapped task per shard gro
 Scheduling: `CronTriggerTimetable("*/5 * * * *", timezone="UTC")` (what a bare cron string means
 in Airflow 3, written out), `depends_on_past=True` (the seed's self-dependency: a window runs
 only after the previous one succeeded), `max_active_runs=1`, retries 3 x 2 minutes.
+A run whose window is not committed within 3 window lengths of its end (15 minutes with the
+defaults) alerts by e-mail and webhook while it runs (a deadline); each transfer fails after 30
+minutes and is retried.
 
 Backfill (Airflow refuses a depends_on_past DAG without `--reprocess-behavior`, and runs it
 forwards only):
