@@ -28,7 +28,7 @@ from devstack import demo_data
 from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
-from tablestore_channels.authoring.stream_window import StreamWindow
+from tablestore_channels.channel.stream_window import StreamWindow
 from tablestore_channels.config.job import JobSpec
 
 WINDOWS, WINDOW_SECONDS = 12, 300

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pendulum
 
-from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     OTS_EXPORT_READER,
@@ -23,6 +22,7 @@ from tablestore_channels.authoring.params import (
     setting_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.oss_writer import WRITE_MODES
 from tablestore_channels.config.ots_reader import MULTI_VERSION, NORMAL

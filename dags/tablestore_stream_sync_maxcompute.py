@@ -4,7 +4,6 @@ into a partition of its own, all or nothing."""
 
 from __future__ import annotations
 
-from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
@@ -17,6 +16,7 @@ from tablestore_channels.authoring.params import (
     setting_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config.ots_stream_reader import SINGLE_VERSION
 
 DAG_ID = "tablestore_stream_sync_maxcompute"

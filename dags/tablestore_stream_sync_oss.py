@@ -4,7 +4,6 @@ OSSWriter), the seed's section 2.3: each run exports the changes committed in
 
 from __future__ import annotations
 
-from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
@@ -18,6 +17,7 @@ from tablestore_channels.authoring.params import (
     setting_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
 
 DAG_ID = "tablestore_stream_sync_oss"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pendulum
 
-from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     OTS_EXPORT_READER,
@@ -20,6 +19,7 @@ from tablestore_channels.authoring.params import (
     setting_params,
 )
 from tablestore_channels.authoring.tasks import channel_tasks
+from tablestore_channels.channel import stream_window
 
 DOC = """
 ### Full export: Tablestore -> MaxCompute

@@ -11,7 +11,7 @@ import tablestore
 
 from devstack.connections import DirectConnections
 from tablestore_channels import jobrun
-from tablestore_channels.authoring.stream_window import StreamWindow
+from tablestore_channels.channel.stream_window import StreamWindow
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import StreamSpec

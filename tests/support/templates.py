@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from tablestore_channels.authoring import stream_window
+from tablestore_channels.channel import stream_window
 
 
 def render(template: str, run_time: dt.datetime, *, logical: bool = True, **context: Any) -> str:

@@ -11,7 +11,7 @@ import pendulum
 from airflow.sdk import DAG
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from tablestore_channels.authoring import stream_window
+from tablestore_channels.channel import stream_window
 from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.notifications.failure_alert import FailureAlertNotifier
 from tablestore_channels.notifications.window_deadline import window_deadline

@@ -11,7 +11,7 @@ time, as the Data Integration console's scheduling parameters do:
 =================== ==================================================================
 
 The run's time is its logical date (``run_after`` for runs without one) in the schedule's time
-zone; the window is :mod:`tablestore_channels.authoring.stream_window`'s, of the stream reader's
+zone; the window is :mod:`tablestore_channels.channel.stream_window`'s, of the stream reader's
 ``windowMinutes`` and ``lagMinutes`` when it sets them. Any other ``${name}``
 becomes a DAG param the user fills in when triggering, as the console asks for variables.
 
@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tablestore_channels.authoring import stream_window
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config.ots_stream_reader import TIME_KEYS, ZONE_KEY
 from tablestore_channels.errors import ConfigError
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import Param
 
-from tablestore_channels.authoring import stream_window
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS

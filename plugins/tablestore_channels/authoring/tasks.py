@@ -14,7 +14,7 @@ from typing import Any
 from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.sdk import AssetAlias, TaskGroup
 
-from tablestore_channels.authoring import stream_window
+from tablestore_channels.channel import stream_window
 from tablestore_channels.operators.channel import (
     ChannelCleanupOperator,
     ChannelCommitOperator,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pendulum
 
-from tablestore_channels.authoring import stream_window
 from tablestore_channels.authoring.job_variables import templatize
+from tablestore_channels.channel import stream_window
 from tests.support.templates import render
 
 RUN = pendulum.datetime(2026, 3, 1, 17, 3, 0, tz="UTC")
