@@ -8,7 +8,7 @@ from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
 def test_tablestore_connection_type_is_registered_with_its_form():
     manager = ProvidersManager()
-    assert "tablestore-channels" in manager.providers
+    assert "airflow-provider-tablestore-channels" in manager.providers
     hook = ProvidersManagerTaskRuntime().hooks["tablestore"]
     assert hook.hook_class_name == "tablestore_channels.hooks.tablestore.TablestoreHook"
     widgets = manager.connection_form_widgets

@@ -5,4 +5,4 @@ Readers and writers (``readers/``, ``writers/``) are plain Python and never impo
 and XCom and hand off to a reader -> writer channel.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -9,7 +9,7 @@ from tablestore_channels import __version__
 
 def get_provider_info() -> dict:
     return {
-        "package-name": "tablestore-channels",
+        "package-name": "airflow-provider-tablestore-channels",
         "name": "Tablestore data channels",
         "description": "Tablestore (OTS) full export and Stream sync to OSS, export to MaxCompute, restore.",
         "versions": [__version__],
