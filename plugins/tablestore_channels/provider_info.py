@@ -1,10 +1,17 @@
-"""Provider metadata: Airflow registers the ``tablestore`` connection type from this entry point
-(``apache_airflow_provider`` in pyproject.toml). Connection forms are declared as data
-(``conn-fields`` / ``ui-field-behaviour``), the form widget methods being deprecated since 3.2."""
+"""Provider metadata, the ``apache_airflow_provider`` entry point of pyproject.toml: what the package
+provides, in the keys of Airflow's provider schema (``airflow/provider_info.schema.json``;
+tests/test_provider_info.py validates against it and imports every module and class listed).
+
+Airflow registers from it the ``tablestore`` connection type, with its form declared as data
+(``conn-fields`` / ``ui-field-behaviour``; the form widget methods are deprecated since 3.2), and the
+normalizers of the asset URI schemes the channels emit (:mod:`tablestore_channels.assets`). The
+other keys describe the package (the providers list, docs tools)."""
 
 from __future__ import annotations
 
 from tablestore_channels import __version__
+
+TABLESTORE, OSS, MAXCOMPUTE = "Alibaba Cloud Tablestore", "Alibaba Cloud OSS", "Alibaba Cloud MaxCompute"
 
 
 def get_provider_info() -> dict:
@@ -13,17 +20,48 @@ def get_provider_info() -> dict:
         "name": "Tablestore data channels",
         "description": "Tablestore (OTS) full export and Stream sync to OSS, export to MaxCompute, restore.",
         "versions": [__version__],
-        "hooks": [
+        "integrations": [
             {
-                "integration-name": "Alibaba Cloud Tablestore",
-                "python-modules": ["tablestore_channels.hooks.tablestore"],
+                "integration-name": TABLESTORE,
+                "external-doc-url": "https://www.alibabacloud.com/help/en/tablestore",
+                "tags": ["alibaba"],
             }
+        ],
+        "hooks": [
+            {"integration-name": TABLESTORE, "python-modules": ["tablestore_channels.hooks.tablestore"]},
+            # the Alibaba provider's integrations, its hooks extended for the channels
+            {"integration-name": OSS, "python-modules": ["tablestore_channels.hooks.oss"]},
+            {"integration-name": MAXCOMPUTE, "python-modules": ["tablestore_channels.hooks.maxcompute"]},
+        ],
+        "operators": [
+            {
+                "integration-name": TABLESTORE,
+                "python-modules": [
+                    "tablestore_channels.operators.channel",
+                    "tablestore_channels.operators.retention_guard",
+                ],
+            }
+        ],
+        # every channel runs on the plan -> transfer -> commit operators
+        "transfers": [
+            {"source-integration-name": source, "target-integration-name": target,
+             "python-module": "tablestore_channels.operators.channel"}
+            for source, target in ((TABLESTORE, OSS), (TABLESTORE, MAXCOMPUTE), (OSS, TABLESTORE))
+        ],
+        "notifications": ["tablestore_channels.notifications.failure_alert.FailureAlertNotifier"],
+        "asset-uris": [
+            {
+                "schemes": [scheme],
+                "handler": f"tablestore_channels.assets.sanitize_{scheme}_uri",
+                "to_openlineage_converter": "tablestore_channels.assets.convert_asset_to_openlineage",
+            }
+            for scheme in ("tablestore", "oss", "maxcompute")
         ],
         "connection-types": [
             {
                 "connection-type": "tablestore",
                 "hook-class-name": "tablestore_channels.hooks.tablestore.TablestoreHook",
-                "hook-name": "Alibaba Cloud Tablestore",
+                "hook-name": TABLESTORE,
                 "conn-fields": {
                     "instance_name": {
                         "label": "Instance name",
