@@ -11,10 +11,9 @@ import pendulum
 from airflow.sdk import DAG
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from tablestore_channels.channel import stream_window
-from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.notifications.failure_alert import FailureAlertNotifier
 from tablestore_channels.notifications.window_deadline import window_deadline
+from tablestore_channels.operators.channel import channel_macros
 
 OWNER = "data-platform"
 BASE_TAGS = ("tablestore",)
@@ -34,11 +33,6 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     return args
 
 
-def _tablestore_instance(conn_id: str) -> str:
-    """The instance name of a tablestore connection (the stream DAG's default object prefix)."""
-    return TablestoreHook(tablestore_conn_id=conn_id).instance_name
-
-
 def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default_args_overrides:
                 dict[str, Any] | None = None, **dag_kwargs: Any) -> DAG:
     """A DAG with the channel conventions. ``doc_md`` describes the channel for the UI;
@@ -46,9 +40,7 @@ def channel_dag(dag_id: str, *, doc_md: str, tags: tuple[str, ...] = (), default
     if not doc_md or not doc_md.strip():
         raise ValueError(f"DAG {dag_id!r} needs a doc_md describing the channel")
     dag_kwargs.setdefault("catchup", False)
-    dag_kwargs["user_defined_macros"] = {**stream_window.macros(),
-                                         "tablestore_instance": _tablestore_instance,
-                                         **dag_kwargs.get("user_defined_macros", {})}
+    dag_kwargs["user_defined_macros"] = {**channel_macros(), **dag_kwargs.get("user_defined_macros", {})}
     return DAG(
         dag_id,
         doc_md=doc_md,

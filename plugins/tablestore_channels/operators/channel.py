@@ -13,12 +13,13 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow.sdk import Asset, AssetAlias, BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException
 
 from tablestore_channels import jobrun, lineage
+from tablestore_channels.channel import stream_window
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
 from tablestore_channels.hooks.connections import AirflowConnections
@@ -46,15 +47,36 @@ def run_info(context: Context) -> jobrun.RunInfo:
     )
 
 
-class _ChannelOperator(BaseOperator):
+def tablestore_instance(conn_id: str) -> str:
+    """The instance name of a tablestore connection (the macro ``tablestore_instance``)."""
+    return TablestoreHook(tablestore_conn_id=conn_id).instance_name
+
+
+def channel_macros() -> dict[str, Any]:
+    """The macros a channel's templates call: ``stream_window``, ``run_date``, ``tablestore_instance``."""
+    return {**stream_window.macros(), "tablestore_instance": tablestore_instance}
+
+
+class ChannelMacros(BaseOperator):
+    """An operator whose templates may call :func:`channel_macros` in any DAG (a user's DAG has
+    no ``user_defined_macros`` of ours)."""
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        for name, macro in channel_macros().items():
+            context.setdefault(name, macro)  # type: ignore[misc]
+        super().render_template_fields(context, jinja_env)
+
+
+class ChannelOperator(ChannelMacros):
     """Base: renders ``job`` and validates it once per task instance."""
 
     template_fields: Sequence[str] = ("job",)
+    template_fields_renderers: ClassVar[dict[str, str]] = {"job": "json"}
     ui_color = "#ffe7c2"
 
-    def __init__(self, *, job: dict[str, Any], **kwargs) -> None:
+    def __init__(self, *, job: dict[str, Any] | str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.job = job
+        self.job: Any = job  # a dict once rendered
         # read off the job's templates before they are rendered: which param sets which key
         self._param_of_key = _param_of_key(job)
 
@@ -80,7 +102,7 @@ class _ChannelOperator(BaseOperator):
         return key
 
 
-class ChannelPlanOperator(_ChannelOperator):
+class ChannelPlanOperator(ChannelOperator):
     """Checks the source and target and cuts the source into splits.
 
     :param job: the job (``{"type": "job", "configuration": {...}}``); templated.
@@ -93,27 +115,29 @@ class ChannelPlanOperator(_ChannelOperator):
         return splits
 
 
-class ChannelTransferOperator(_ChannelOperator):
+class ChannelTransferOperator(ChannelOperator):
     """Moves one split from the reader to the writer.
 
     :param job: the job; templated.
     :param split: one descriptor from the plan task (map this operator over the plan's output).
-    Returns the split's result (objects, rows, bytes, dirty count) for the commit task.
+    Returns the split's result (objects, rows, bytes, dirty count) for the commit task. Mapped,
+    each task instance is named in the UI by what its split reads (:func:`split_label`).
     """
 
     ui_color = "#c2e0ff"
 
-    def __init__(self, *, split: dict, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, split: dict, map_index_template: str | None = "{{ split_label }}", **kwargs) -> None:
+        super().__init__(map_index_template=map_index_template, **kwargs)
         self.split = split
 
     def execute(self, context: Context) -> dict:
+        context["split_label"] = split_label(self.split)  # type: ignore[typeddict-unknown-key]
         result = self._run(jobrun.run_split, run_info(context), self.split)
         ChannelMetrics(JobSpec.from_dict(self.job)).split_done(result["seconds"])
         return result
 
 
-class ChannelCommitOperator(_ChannelOperator):
+class ChannelCommitOperator(ChannelOperator):
     """Checks the error limit over all splits and commits the output (the manifest for OSS).
 
     :param job: the job; templated.
@@ -165,7 +189,7 @@ class ChannelCommitOperator(_ChannelOperator):
             outputs=[OutputDataset(output.namespace, output.name, outputFacets={"outputStatistics": written})])
 
 
-class ChannelCleanupOperator(_ChannelOperator):
+class ChannelCleanupOperator(ChannelOperator):
     """Teardown of a channel job: when the run did not commit (a split or the commit failed for
     good), removes the output it left, so nothing partial stays visible; after a commit it does
     nothing. Runs whatever happened to the other tasks; it does not decide the run's state.
@@ -189,7 +213,32 @@ class _Namespaces:
         return AirflowConnections().oss_bucket(config).bucket_name
 
 
-def _param_of_key(job: Mapping[str, Any]) -> dict[str, str]:
+def split_label(split: Mapping[str, Any]) -> str:
+    """What a split reads, in a few words: ``2/4 [0, 500)``, ``1/2 shards s1, s2``, ``1/3 12 objects``."""
+    place = f"{split['index'] + 1}/{split['splits']}"
+    reader = split["reader"]
+    if reader.get("ranges"):
+        ranges = reader["ranges"]
+        start, end = (", ".join(_key_text(v) for v in ranges[0]["start"]),
+                      ", ".join(_key_text(v) for v in ranges[-1]["end"]))
+        return f"{place} [{start} .. {end})" + (f" in {len(ranges)} ranges" if len(ranges) > 1 else "")
+    if reader.get("shards") is not None:
+        ids = [s["shard_id"] for s in reader["shards"]]
+        more = f" +{len(ids) - 3}" if len(ids) > 3 else ""
+        return f"{place} shards {', '.join(ids[:3])}{more}" if ids else f"{place} no shards"
+    if reader.get("objects") is not None:
+        return f"{place} {len(reader['objects'])} objects"
+    return place
+
+
+def _key_text(value: Any) -> str:
+    """A primary-key value of a split descriptor as text (its JSON form: see ``ots_client.keys``)."""
+    if isinstance(value, dict):
+        return {"min": "MIN", "max": "MAX"}.get(value.get("inf", ""), "") or f"0x{value.get('binary', '')[:8]}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _param_of_key(job: Mapping[str, Any] | str) -> dict[str, str]:
     """Job key (``configuration.reader.parameter.table``) -> the param its template reads, for
     the keys that read exactly one param, or one param with a default made of others."""
     found: dict[str, str] = {}
