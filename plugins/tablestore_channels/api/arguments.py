@@ -169,12 +169,12 @@ def _argument_error(cls: type[Arguments], error: ValidationError) -> ConfigError
     if problem["type"] == "missing":
         return ConfigError(f"{cls.__name__}({name}=...)", "is required.", f"pass {name}=...")
     field = cls.model_fields.get(name)
-    expected = _describe(field.annotation) if field else "another value"
+    expected = describe_type(field.annotation) if field else "another value"
     return ConfigError(f"{cls.__name__}({name}=...)", f"must be {expected}, got {problem.get('input')!r}.",
                        "give such a value, or a Jinja template such as \"{{ params.x }}\" rendered at run time.")
 
 
-def _describe(annotation: Any) -> str:
+def describe_type(annotation: Any) -> str:
     """``int | Templated | None`` -> ``int, a template or None``."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     names = []
@@ -201,4 +201,13 @@ class TablestoreCalls(PluginArguments):
     retry_pause_ms: int | Templated = Field(
         100, serialization_alias="retryPauseInMillisecond",
         description="First pause between retries, ms (doubling). Job: `retryPauseInMillisecond`.")
+
+
+class OSSCalls(PluginArguments):
+    """The arguments of a plugin that calls OSS: the connection and the bucket."""
+
+    oss_conn_id: str | Templated = Field(
+        connection_ids.OSS, serialization_alias="datasource",
+        description="Airflow connection (type oss) of the bucket. Job: `datasource`.")
+    bucket: str | Templated | None = Field(None, description="Bucket; None = the connection's. Job: `bucket`.")
 

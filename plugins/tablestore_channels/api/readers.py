@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tablestore_channels.api.arguments import PluginArguments, TablestoreCalls, Templated
+from tablestore_channels.api.arguments import OSSCalls, PluginArguments, TablestoreCalls, Templated
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, TIME_KEYS
 
@@ -130,17 +130,13 @@ class OTSStreamReader(PluginArguments):
         return parameter
 
 
-class OSSReader(PluginArguments):
+class OSSReader(OSSCalls):
     """OSSReader: reads objects of a bucket (restore of an export), by prefix / key or by an
     export's manifest (exactly its objects, committed)."""
 
     PLUGIN: ClassVar[str] = "oss"
     ROLE: ClassVar[str] = "reader"
 
-    oss_conn_id: str | Templated = Field(
-        connection_ids.OSS, serialization_alias="datasource",
-        description="Airflow connection (type oss) of the bucket. Job: `datasource`.")
-    bucket: str | Templated | None = Field(None, description="Bucket; None = the connection's. Job: `bucket`.")
     objects: list[str] | str | None = Field(
         None, serialization_alias="object",
         description="Keys or prefixes (`*` / `?` wildcards); give this or `manifest`. Job: `object`.")

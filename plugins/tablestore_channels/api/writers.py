@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from tablestore_channels.api.arguments import PluginArguments, TablestoreCalls, Templated
+from tablestore_channels.api.arguments import OSSCalls, PluginArguments, TablestoreCalls, Templated
 from tablestore_channels.api.readers import Compression, FileFormat
 from tablestore_channels.config import connection_ids
 
@@ -19,7 +19,7 @@ from tablestore_channels.config import connection_ids
 TypedColumns = list[dict[str, Any]] | Templated
 
 
-class OSSWriter(PluginArguments):
+class OSSWriter(OSSCalls):
     """OSSWriter: writes records as objects (csv, text or parquet) under a prefix, committed by a
     manifest object. In a stream channel each window gets the folder ``<yyyymmdd>/<start>-<end>/``
     under ``object``."""
@@ -27,10 +27,6 @@ class OSSWriter(PluginArguments):
     PLUGIN: ClassVar[str] = "oss"
     ROLE: ClassVar[str] = "writer"
 
-    oss_conn_id: str | Templated = Field(
-        connection_ids.OSS, serialization_alias="datasource",
-        description="Airflow connection (type oss) of the bucket. Job: `datasource`.")
-    bucket: str | Templated | None = Field(None, description="Bucket; None = the connection's. Job: `bucket`.")
     object: str | Templated = Field(description="Prefix of every object the run writes. Job: `object`.")
     write_mode: Literal["truncate", "append", "nonConflict"] | Templated = Field(
         serialization_alias="writeMode",
