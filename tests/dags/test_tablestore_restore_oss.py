@@ -10,14 +10,13 @@ import itertools
 import math
 import struct
 import time
-from pathlib import Path
 
 import pytest
 
 from devstack.connections import DirectConnections
 from tablestore_channels import jobrun
 from tablestore_channels.config.job import JobSpec
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.exports import (
     cloud_connections,
     create_table,
@@ -29,8 +28,7 @@ from tests.support.exports import (
     task_states,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-RESTORE_DAG = ROOT / "dags" / "tablestore_restore_oss.py"
+RESTORE_DAG = EXAMPLE_DAGS / "tablestore_restore_oss.py"
 SOURCE = "restore_source"
 PLAIN = "restore_plain"  # 900 rows of plain values: more than a BatchWriteRow, in every format
 

@@ -27,11 +27,11 @@ from tablestore_channels import jobrun
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import PreconditionError
 from tablestore_channels.ots_client.models import StreamSpec
-from tests.support.airflow_runs import asset_events, run_dag
-from tests.support.exports import ROOT, cloud_connections, next_run_date, oss_bucket, table_rows, task_states
+from tests.support.airflow_runs import EXAMPLE_DAGS, asset_events, run_dag
+from tests.support.exports import cloud_connections, next_run_date, oss_bucket, table_rows, task_states
 from tests.support.streams import now_ms, run_window, sync_window_path
 
-DAG_FILE = ROOT / "dags" / "tablestore_restore_point_in_time.py"
+DAG_FILE = EXAMPLE_DAGS / "tablestore_restore_point_in_time.py"
 DAG_ID = "tablestore_restore_point_in_time"
 TABLE = "pit_src"
 KEYS = [(f"r{j:02d}", j) for j in range(40)]

@@ -6,18 +6,17 @@ up raises none; and the check itself, on fakes of the clock."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from devstack.connections import DirectConnections
 from tablestore_channels.readers.stream_retention import StreamLag, check
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.alerts import alert_connections
 from tests.support.exports import cloud_connections, next_run_date, task_states
 from tests.support.streams import create_stream_table, now_ms, put, run_window, stream_job
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "tablestore_stream_retention_guard.py"
+DAG_FILE = EXAMPLE_DAGS / "tablestore_stream_retention_guard.py"
 MINUTE_MS, HOUR_MS = 60_000, 3_600_000
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -23,14 +22,13 @@ from tablestore_channels.config.job import JobSpec
 from tablestore_channels.hooks.connections import AirflowConnections
 from tablestore_channels.readers.stream_checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
-from tests.support.airflow_runs import forget_run, load_dag, run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, ots_client, task_states
 from tests.support.streams import assert_stream_schedule, at_second, create_stream_table, delete, now_ms, put, update
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-ROOT = Path(__file__).resolve().parents[2]
-DAG_FILE = ROOT / "dags" / "tablestore_stream_sync_maxcompute.py"
+DAG_FILE = EXAMPLE_DAGS / "tablestore_stream_sync_maxcompute.py"
 DAG_ID = "tablestore_stream_sync_maxcompute"
 STATUS = "TableStoreStreamReaderStatusTable"
 SDK_ATTEMPTS = 5  # pyodps: the first try and options.retry_times (4) retries of a network failure

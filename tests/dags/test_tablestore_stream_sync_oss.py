@@ -12,12 +12,12 @@ import pytest
 
 from devstack.connections import DirectConnections
 from tablestore_channels.authoring.job_files import load_job_dags
-from tests.support.airflow_runs import forget_run, load_dag, run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, delimited_rows, only_manifest, oss_bucket
 from tests.support.streams import assert_stream_schedule, at_second, create_stream_table, delete, put, update
 
 ROOT = Path(__file__).resolve().parents[2]
-DAG_FILE = ROOT / "dags" / "tablestore_stream_sync_oss.py"
+DAG_FILE = EXAMPLE_DAGS / "tablestore_stream_sync_oss.py"
 DAG_ID = "tablestore_stream_sync_oss"
 
 pytestmark = pytest.mark.slow

@@ -8,13 +8,12 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from odps import ODPS
 
 from localcloud import admin
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.exports import (
     cloud_connections,
     create_table,
@@ -26,8 +25,7 @@ from tests.support.exports import (
 
 pytestmark = pytest.mark.timeout(300)
 
-ROOT = Path(__file__).resolve().parents[2]
-DAG = ROOT / "dags" / "tablestore_to_maxcompute.py"
+DAG = EXAMPLE_DAGS / "tablestore_to_maxcompute.py"
 SDK_ATTEMPTS = 5  # pyodps: the first try and options.retry_times (4) retries of a network failure
 
 READINGS_PK = [("site", "STRING"), ("seq", "INTEGER")]

@@ -10,6 +10,7 @@ from pathlib import Path
 from airflow.dag_processing.dagbag import DagBag
 
 from tablestore_channels.notifications.window_deadline import MULTIPLE_ENV, window_deadline, window_late
+from tests.support.airflow_runs import EXAMPLE_DAGS, forget_example_dags
 from tests.support.alerts import alert_connections
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
@@ -18,6 +19,7 @@ STREAM_DAGS = {"tablestore_stream_sync_oss", "tablestore_stream_sync_maxcompute"
 
 
 def test_every_stream_dag_has_the_deadline_of_its_windows_and_no_other_dag_has_one():
+    forget_example_dags()
     bag = DagBag(dag_folder=str(DAGS))
     with_deadline = {dag_id for dag_id, dag in bag.dags.items() if dag.deadline}
     assert with_deadline == STREAM_DAGS
@@ -49,4 +51,4 @@ def test_a_missed_deadline_alerts_by_email_and_webhook(smtp_inbox, webhook_recei
 def test_a_multiple_of_0_parses_the_dags_without_a_deadline(monkeypatch):
     monkeypatch.setenv(MULTIPLE_ENV, "0")
     assert window_deadline() is None
-    assert not DagBag(dag_folder=str(DAGS / "tablestore_stream_sync_oss.py")).dags["tablestore_stream_sync_oss"].deadline
+    assert not DagBag(dag_folder=str(EXAMPLE_DAGS / "tablestore_stream_sync_oss.py")).dags["tablestore_stream_sync_oss"].deadline

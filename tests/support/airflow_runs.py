@@ -18,9 +18,21 @@ from tablestore_channels.notifications.window_deadline import MULTIPLE_ENV
 
 BUNDLE = "dags-folder"
 ROOT = Path(__file__).resolve().parents[2]
+# The channel DAGs, as the package ships them (dags/ holds a file per DAG importing it from there).
+# Tests parse these files, each parse executing its module afresh, as Airflow's DAG processor does
+# (a process per parse): a module imported by name would be built once per test session, with the
+# environment of that moment (the deadline multiple).
+EXAMPLE_DAGS = ROOT / "plugins" / "tablestore_channels" / "example_dags"
 # The test DB (.airflow/) outlives a session, and each session numbers its runs from the same
 # logical date: run ids repeat from one session to the next, so their events are told apart by time.
 _SESSION_STARTED = dt.datetime.now(dt.UTC)
+
+
+def forget_example_dags() -> None:
+    """Drop the example DAG modules that dags/'s files imported by name from this process: the next
+    parse of dags/ builds their DAGs again, in the environment of that moment."""
+    for name in [name for name in sys.modules if name.startswith("tablestore_channels.example_dags.")]:
+        del sys.modules[name]
 
 
 def load_dag(dag_file: Path, dag_id: str):

@@ -24,11 +24,11 @@ from tablestore.retry import NoDelayRetryPolicy
 
 from devstack.connections import as_environment
 from tablestore_channels.ots_client.client import TablestoreClient
-from tests.support.airflow_runs import run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_DAG = ROOT / "tests" / "fixtures" / "dags" / "channel_job.py"
-EXPORT_DAG = ROOT / "dags" / "tablestore_full_export_oss.py"
+EXPORT_DAG = EXAMPLE_DAGS / "tablestore_full_export_oss.py"
 
 # Every run gets its own logical date (the run's identity) unless a test reruns one on purpose.
 _RUN_DATES = (pendulum.datetime(2031, 1, 1, tz="UTC").add(hours=n) for n in itertools.count())

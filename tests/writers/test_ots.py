@@ -18,6 +18,7 @@ from tablestore_channels import jobrun
 from tablestore_channels.authoring.job_files import load_job_dags
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ErrorLimitExceeded, PreconditionError
+from tests.support.airflow_runs import EXAMPLE_DAGS
 from tests.support.exports import create_table, oss_bucket, ots_client, table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +143,7 @@ def test_update_row_keeps_columns_the_record_leaves_null(endpoints):
 
 
 def test_the_restore_dag_and_the_script_mode_job_import_cleanly():
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "tablestore_restore_oss.py"))
+    bag = DagBag(dag_folder=str(EXAMPLE_DAGS / "tablestore_restore_oss.py"))
     assert not bag.import_errors and "tablestore_restore_oss" in bag.dags
     dags, errors = load_job_dags(ROOT / "include" / "jobs")
     assert "restore_iot_readings_oss" in dags and not any("restore_iot_readings_oss" in f for f in errors)
