@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from airflow.sdk import Asset, AssetAlias, BaseOperator, Context
@@ -59,12 +59,15 @@ def channel_macros() -> dict[str, Any]:
 
 class ChannelMacros(BaseOperator):
     """An operator whose templates may call :func:`channel_macros` in any DAG (a user's DAG has
-    no ``user_defined_macros`` of ours)."""
+    no ``user_defined_macros`` of ours). The macros join the context where the fields are
+    rendered: a mapped task (the transfer) is rendered by its ``MappedOperator``, which calls
+    this method of the unmapped task, not its ``render_template_fields``."""
 
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+    def _do_render_template_fields(self, parent: Any, template_fields: Iterable[str], context: Context,
+                                   jinja_env: Any, seen_oids: set[int]) -> None:
         for name, macro in channel_macros().items():
             context.setdefault(name, macro)  # type: ignore[misc]
-        super().render_template_fields(context, jinja_env)
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
 
 
 class ChannelOperator(ChannelMacros):
