@@ -7,7 +7,8 @@ from the venv work too. It must happen before anything imports Airflow.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from localcloud.process import LocalCloudProcess  # noqa: E402
 from tablestore_channels.ots_client.client import TablestoreClient  # noqa: E402
 from tests.support.alerts import Inbox, smtp_server, webhook_server  # noqa: E402
 from tests.support.exports import oss_bucket, ots_client  # noqa: E402
+from tests.support.statsd import StatsdReceiver, statsd_receiver  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
 # stack of `make up`, the Celery stack) mostly wait on its scheduler. Under xdist (`make test`
@@ -47,11 +49,69 @@ def pytest_xdist_make_scheduler(config, log):
     return StacksBesideTheRest(config, log)
 
 
+# Integration tests are those that need more than the venv: a test that uses one of these fixtures
+# (itself or through the fixtures it uses) or is `slow` is marked `integration`; every other test
+# is a unit test (`make test-fast` runs those). A unit test that starts a server anyway fails.
+INTEGRATION_FIXTURES = frozenset({
+    "localcloud", "local_servers",  # the local Tablestore, OSS and MaxCompute servers
+    "smtp_inbox", "webhook_receiver", "statsd",  # receivers on loopback: alerts, metrics
+    "stack", "browser", "page",  # tests/devstack: make up's stack, a real browser logged in to it
+})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "integration: needs local servers or an Airflow metadata DB; set by "
+                                       "tests/conftest.py from the fixtures a test uses (make test-fast leaves these out)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") or INTEGRATION_FIXTURES.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.integration)
+
+
+def _refused(what: str) -> Callable:
+    def refuse(*_args, **_kwargs):
+        raise AssertionError(f"a unit test {what}: start servers with a fixture of tests/conftest.py (the test "
+                             "becomes an integration test, see INTEGRATION_FIXTURES) or use a fake")
+    return refuse
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A unit test, its fixtures included, may not bind or listen on a socket nor start the local servers."""
+    if item.get_closest_marker("integration"):
+        return (yield)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "bind", _refused("binds a socket (a server?)"))
+        patch.setattr(socket.socket, "listen", _refused("listens on a socket"))
+        patch.setattr(LocalCloudProcess, "start", _refused("starts the local servers"))
+        return (yield)
+
+
 @pytest.fixture(scope="session")
 def localcloud(tmp_path_factory) -> LocalCloudProcess:
     """All three local servers, started once per test session on free ports."""
     with LocalCloudProcess(tmp_path_factory.mktemp("localcloud")) as cloud:
         yield cloud
+
+
+@pytest.fixture(scope="module")
+def local_servers(tmp_path_factory) -> Iterator[Callable[..., LocalCloudProcess]]:
+    """Local servers of the test module's own, in a folder of their own (for a restart, a crash or
+    a clean slate): ``local_servers("oss")`` starts them and returns the process; all are stopped
+    after the module."""
+    started: list[LocalCloudProcess] = []
+
+    def start(*services: str) -> LocalCloudProcess:
+        process = LocalCloudProcess(tmp_path_factory.mktemp("-".join(services) or "localcloud"), services=services or None)
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 # A test module that works on its own tables defines a module-scoped ``cloud`` fixture: it
@@ -81,3 +141,10 @@ def webhook_receiver() -> Iterator[tuple[list, int]]:
     """A webhook on loopback: (the (path, headers, JSON body) of each POST, its port)."""
     with webhook_server() as received_and_port:
         yield received_and_port
+
+
+@pytest.fixture
+def statsd() -> Iterator[StatsdReceiver]:
+    """A StatsD receiver on loopback (UDP)."""
+    with statsd_receiver() as receiver:
+        yield receiver

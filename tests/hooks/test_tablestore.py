@@ -7,16 +7,14 @@ import json
 import pytest
 from tablestore.auth import SignV2, SignV4
 
-from localcloud.process import LocalCloudProcess
 from tablestore_channels.errors import ConfigError
 from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.ots_client.client import TablestoreClient
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("tablestore"), services=("tablestore",)) as cloud:
-        yield cloud.endpoints["tablestore"]
+def server(local_servers):
+    return local_servers("tablestore").endpoints["tablestore"]
 
 
 def set_connection(monkeypatch, conn_id: str, server: dict, **extra) -> None:

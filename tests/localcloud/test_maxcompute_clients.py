@@ -16,7 +16,6 @@ from odps.tunnel import TableTunnel
 from odps.tunnel.io.writer import BaseRecordWriter
 
 from localcloud.admin import clear_faults, inject_fault
-from localcloud.process import LocalCloudProcess
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -34,9 +33,8 @@ VALUES = [value for _, value in RECORD_TYPES.values()]
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("maxcompute"), services=("maxcompute",)) as process:
-        yield process
+def cloud(local_servers):
+    return local_servers("maxcompute")
 
 
 @pytest.fixture(scope="module")
@@ -333,23 +331,23 @@ def test_faults_are_answered_in_the_service_format_and_retried(odps, faults):
 
 
 # --- restart ---------------------------------------------------------------------------------------
-def test_data_and_sessions_survive_a_crash(tmp_path):
-    with LocalCloudProcess(tmp_path, services=("maxcompute",)) as process:
-        ep = process.endpoints["maxcompute"]
-        client = ODPS(ep["access_key_id"], ep["access_key_secret"], ep["project"], endpoint=ep["endpoint"])
-        table = client.create_table("persist_t", ("id bigint", "ds string"))
-        with table.open_writer(partition="ds=1", create_partition=True) as writer:
-            writer.write([[1], [2]])
-        tunnel = TableTunnel(client)
-        pending = tunnel.create_upload_session("persist_t", partition_spec="ds=1")
-        _write_block(pending, 0, [[3]])
-        process.kill()  # a crash: SIGKILL, no shutdown
-        process.start()
-        assert _ids(tunnel, "persist_t", "ds=1") == [1, 2]  # the pending session is still invisible
-        with table.open_reader(partition="ds=1") as reader:  # reuses its cached download session
-            assert sorted(r["id"] for r in reader) == [1, 2]
-        resumed = tunnel.create_upload_session("persist_t", partition_spec="ds=1", upload_id=pending.id)
-        assert resumed.blocks == [0]
-        resumed.commit([0])
-        assert _ids(tunnel, "persist_t", "ds=1") == [1, 2, 3]
-        assert client.get_table("persist_t").exist_partition("ds=1")
+def test_data_and_sessions_survive_a_crash(local_servers):
+    process = local_servers("maxcompute")  # a server of this test's own, to crash
+    ep = process.endpoints["maxcompute"]
+    client = ODPS(ep["access_key_id"], ep["access_key_secret"], ep["project"], endpoint=ep["endpoint"])
+    table = client.create_table("persist_t", ("id bigint", "ds string"))
+    with table.open_writer(partition="ds=1", create_partition=True) as writer:
+        writer.write([[1], [2]])
+    tunnel = TableTunnel(client)
+    pending = tunnel.create_upload_session("persist_t", partition_spec="ds=1")
+    _write_block(pending, 0, [[3]])
+    process.kill()  # a crash: SIGKILL, no shutdown
+    process.start()
+    assert _ids(tunnel, "persist_t", "ds=1") == [1, 2]  # the pending session is still invisible
+    with table.open_reader(partition="ds=1") as reader:  # reuses its cached download session
+        assert sorted(r["id"] for r in reader) == [1, 2]
+    resumed = tunnel.create_upload_session("persist_t", partition_spec="ds=1", upload_id=pending.id)
+    assert resumed.blocks == [0]
+    resumed.commit([0])
+    assert _ids(tunnel, "persist_t", "ds=1") == [1, 2, 3]
+    assert client.get_table("persist_t").exist_partition("ds=1")

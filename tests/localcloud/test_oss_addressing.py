@@ -14,13 +14,11 @@ import pytest
 import requests
 
 from localcloud.oss.control import bind_cname
-from localcloud.process import LocalCloudProcess
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("oss-addressing"), services=("oss",)) as process:
-        yield process.endpoints["oss"]
+def cloud(local_servers):
+    return local_servers("oss").endpoints["oss"]
 
 
 @pytest.fixture

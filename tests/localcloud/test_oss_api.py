@@ -14,15 +14,13 @@ import pytest
 import requests
 
 from localcloud import admin
-from localcloud.process import LocalCloudProcess
 
 ODD_KEY = "a b/ü?x"
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("oss"), services=("oss",)) as process:
-        yield process.endpoints["oss"]
+def cloud(local_servers):
+    return local_servers("oss").endpoints["oss"]
 
 
 @pytest.fixture(scope="module")

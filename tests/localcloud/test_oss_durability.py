@@ -16,11 +16,8 @@ MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    process = LocalCloudProcess(tmp_path_factory.mktemp("oss-durable"), services=("oss",))
-    process.start()
-    yield process
-    process.stop()
+def cloud(local_servers):
+    return local_servers("oss")
 
 
 def _bucket(cloud: LocalCloudProcess) -> oss2.Bucket:

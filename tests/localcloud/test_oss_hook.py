@@ -11,13 +11,11 @@ from airflow.providers.alibaba.cloud.hooks.oss import OSSHook
 from airflow.providers.alibaba.cloud.sensors.oss_key import OSSKeySensor
 
 from localcloud import admin
-from localcloud.process import LocalCloudProcess
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("oss-hook"), services=("oss",)) as process:
-        yield process.endpoints["oss"]
+def cloud(local_servers):
+    return local_servers("oss").endpoints["oss"]
 
 
 @pytest.fixture

@@ -13,8 +13,12 @@ import time
 from pathlib import Path
 
 import oss2
+import pytest
 
 from devstack.processes import free_port
+
+# It starts `localcloud serve` itself, the command it checks, rather than through a fixture.
+pytestmark = pytest.mark.integration
 
 
 def _serve(*args: str, env: dict | None = None) -> subprocess.Popen:

@@ -32,15 +32,11 @@ from tablestore import (
 from tablestore.retry import NoDelayRetryPolicy
 
 from localcloud.admin import clear_faults, faults, inject_fault
-from localcloud.process import LocalCloudProcess
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    process = LocalCloudProcess(tmp_path_factory.mktemp("tablestore"), services=("tablestore",))
-    process.start()
-    yield process
-    process.stop()
+def cloud(local_servers):
+    return local_servers("tablestore")
 
 
 @pytest.fixture(scope="module")

@@ -28,18 +28,14 @@ from tablestore import (
 from tablestore.auth import RequestContext
 from tablestore.retry import NoDelayRetryPolicy
 
-from localcloud.process import LocalCloudProcess
 from localcloud.tablestore import control
 from localcloud.tablestore import plainbuffer as pb
 from tablestore_channels.ots_client import ots_api_pb2 as api
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    process = LocalCloudProcess(tmp_path_factory.mktemp("tablestore-stream"), services=("tablestore",))
-    process.start()
-    yield process
-    process.stop()
+def cloud(local_servers):
+    return local_servers("tablestore")
 
 
 def make_client(cloud) -> OTSClient:

@@ -12,7 +12,6 @@ from airflow.sdk.observability.metrics.stats_utils import get_stats_factory
 
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.operators.metrics import ChannelMetrics
-from tests.support.statsd import statsd_receiver
 
 STREAM_JOB = {"type": "job", "configuration": {
     "reader": {"plugin": "otsstream", "parameter": {"dataTable": "iot", "startTimestampMillis": 1_000,
@@ -25,15 +24,14 @@ RESTORE_JOB = {"type": "job", "configuration": {
 
 
 @pytest.fixture
-def receiver(monkeypatch):
-    with statsd_receiver() as received:
-        for name, value in {"STATSD_ON": "True", "STATSD_HOST": "127.0.0.1", "STATSD_PORT": str(received.port),
-                            "STATSD_PREFIX": "airflow"}.items():
-            monkeypatch.setenv(f"AIRFLOW__METRICS__{name}", value)
-        stats.initialize(factory=get_stats_factory(), export_legacy_names=False)  # what a task process does
-        yield received
-        monkeypatch.setenv("AIRFLOW__METRICS__STATSD_ON", "False")
-        stats.initialize(factory=get_stats_factory(), export_legacy_names=False)  # back to no metrics
+def receiver(monkeypatch, statsd):
+    for name, value in {"STATSD_ON": "True", "STATSD_HOST": "127.0.0.1", "STATSD_PORT": str(statsd.port),
+                        "STATSD_PREFIX": "airflow"}.items():
+        monkeypatch.setenv(f"AIRFLOW__METRICS__{name}", value)
+    stats.initialize(factory=get_stats_factory(), export_legacy_names=False)  # what a task process does
+    yield statsd
+    monkeypatch.setenv("AIRFLOW__METRICS__STATSD_ON", "False")
+    stats.initialize(factory=get_stats_factory(), export_legacy_names=False)  # back to no metrics
 
 
 def _wait_for(receiver, name: str, kind: str, count: int = 1) -> list[float]:

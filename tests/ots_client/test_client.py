@@ -21,7 +21,6 @@ from tablestore import (
 from tablestore.retry import NoDelayRetryPolicy
 
 from localcloud.admin import clear_faults, faults, inject_fault
-from localcloud.process import LocalCloudProcess
 from localcloud.tablestore import control
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import (
@@ -37,9 +36,8 @@ SCHEMA = [("id", "INTEGER"), ("name", "STRING")]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with LocalCloudProcess(tmp_path_factory.mktemp("tablestore"), services=("tablestore",)) as cloud:
-        yield cloud.endpoints["tablestore"]
+def server(local_servers):
+    return local_servers("tablestore").endpoints["tablestore"]
 
 
 @pytest.fixture(scope="module")
