@@ -36,7 +36,7 @@ def _listed() -> list[tuple[str, bool]]:
     names += [(entry["hook-class-name"], False) for entry in INFO["connection-types"]]
     names += [(entry[key], False) for entry in INFO["asset-uris"]
               for key in ("handler", "factory", "to_openlineage_converter") if entry.get(key)]
-    return names
+    return list(dict.fromkeys(names))
 
 
 def test_provider_info_validates_against_airflows_schema():
@@ -51,15 +51,16 @@ def test_every_listed_module_and_class_imports(dotted, module):
 
 
 def test_it_lists_the_hooks_operators_and_notifier_of_the_package():
-    modules = {m for key in ("hooks", "operators") for entry in INFO[key] for m in entry["python-modules"]}
+    modules = {m for key in ("hooks", "operators", "sensors") for entry in INFO[key] for m in entry["python-modules"]}
     assert {"tablestore_channels.hooks.tablestore", "tablestore_channels.hooks.oss",
-            "tablestore_channels.hooks.maxcompute", "tablestore_channels.operators.channel",
-            "tablestore_channels.operators.retention_guard"} <= modules
+            "tablestore_channels.hooks.maxcompute", "tablestore_channels.api.channel", "tablestore_channels.api.operator",
+            "tablestore_channels.operators.channel", "tablestore_channels.operators.retention_guard",
+            "tablestore_channels.operators.window_settled"} <= modules
     assert "tablestore_channels.notifications.failure_alert.FailureAlertNotifier" in INFO["notifications"]
     integrations = {entry["integration-name"] for entry in INFO["integrations"]}
     alibaba = {entry["integration-name"] for entry in ProvidersManager().providers[
         "apache-airflow-providers-alibaba"].data["integrations"]}
-    for key in ("hooks", "operators"):  # each names an integration of this package or the Alibaba provider's
+    for key in ("hooks", "operators", "sensors"):  # each names an integration of this package or the Alibaba provider's
         assert {entry["integration-name"] for entry in INFO[key]} <= integrations | alibaba, key
 
 

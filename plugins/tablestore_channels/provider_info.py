@@ -5,7 +5,8 @@ tests/test_provider_info.py validates against it and imports every module and cl
 Airflow registers from it the ``tablestore`` connection type, with its form declared as data
 (``conn-fields`` / ``ui-field-behaviour``; the form widget methods are deprecated since 3.2), and the
 normalizers of the asset URI schemes the channels emit (:mod:`tablestore_channels.assets`). The
-other keys describe the package (the providers list, docs tools)."""
+other keys describe the package (the providers list, docs tools). Modules are named, not imported:
+reading this imports nothing of the package but its version."""
 
 from __future__ import annotations
 
@@ -37,15 +38,23 @@ def get_provider_info() -> dict:
             {
                 "integration-name": TABLESTORE,
                 "python-modules": [
+                    # the typed API: the TablestoreChannel / TablestoreStreamChannel task groups and
+                    # TablestoreTransferOperator
+                    "tablestore_channels.api.channel",
+                    "tablestore_channels.api.operator",
+                    # the tasks of a channel (plan, transfer, commit, cleanup) and the retention guard
                     "tablestore_channels.operators.channel",
                     "tablestore_channels.operators.retention_guard",
                 ],
             }
         ],
-        # every channel runs on the plan -> transfer -> commit operators
+        "sensors": [
+            {"integration-name": TABLESTORE, "python-modules": ["tablestore_channels.operators.window_settled"]}
+        ],
+        # a whole channel in one task; the task groups of api.channel run the same channels
         "transfers": [
             {"source-integration-name": source, "target-integration-name": target,
-             "python-module": "tablestore_channels.operators.channel"}
+             "python-module": "tablestore_channels.api.operator"}
             for source, target in ((TABLESTORE, OSS), (TABLESTORE, MAXCOMPUTE), (OSS, TABLESTORE))
         ],
         "notifications": ["tablestore_channels.notifications.failure_alert.FailureAlertNotifier"],
