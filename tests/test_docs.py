@@ -1,7 +1,13 @@
 """The user documentation keeps up with the code: every key a plugin accepts is documented in its
 section of docs/job-files.md, every job-file variable is there, and docs/manifest.md names every
 field the OSS writer puts in a manifest (taken from a manifest the writer's own commit builds,
-against an in-memory bucket: no servers)."""
+against an in-memory bucket: no servers).
+
+docs/install.md and the README's "Use it in your Airflow": the connection examples name only fields
+the hooks read (and build clients as they are), every field a hook reads is documented, the example
+DAGs listed are exactly those of the package, the compatibility table matches pyproject.toml,
+requirements.lock and the Makefile's Python. docs/permissions.md lists every Tablestore and OSS API
+the code calls, and its example policy grants only actions it derives."""
 
 from __future__ import annotations
 
@@ -157,3 +163,220 @@ def test_manifest_doc_names_every_field_the_writer_writes():
     assert {"manifest_version", "source", "objects", "format", "totals", "read_started_at_ms"} <= top_level
     missing = sorted(name for name in top_level | _field_names(full) | _field_names(window) if f"`{name}`" not in text)
     assert not missing, f"manifest fields not documented in docs/manifest.md: {missing}"
+
+
+# --- docs/install.md, docs/permissions.md and the README's "Use it in your Airflow" ----------------
+
+ROOT = DOCS.parent
+INSTALL = DOCS / "install.md"
+PERMISSIONS = DOCS / "permissions.md"
+README = ROOT / "README.md"
+PLUGINS = ROOT / "plugins" / "tablestore_channels"
+EXAMPLE_DAGS = PLUGINS / "example_dags"
+# AIRFLOW_CONN_<ID>='{...}' (the JSON may run over several lines)
+_ENV_CONNECTION = re.compile(r"AIRFLOW_CONN_([A-Z0-9_]+)='(\{.*?\})'", re.DOTALL)
+# the attributes of an Airflow connection its JSON form may set
+_CONNECTION_ATTRIBUTES = {"conn_type", "description", "host", "schema", "login", "password", "port", "extra"}
+
+
+def _section(text: str, heading: str) -> str:
+    """From the line ``heading`` to the next heading of the same or a higher level (a ``#`` line
+    inside a fenced code block is no heading)."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"{heading}\n")
+    level = len(heading) - len(heading.lstrip("#"))
+    fenced = False
+    for end in range(start + 1, len(lines)):
+        fenced ^= lines[end].startswith("```")
+        if not fenced and re.match(rf"#{{1,{level}}} ", lines[end]):
+            break
+    else:
+        end = len(lines)
+    return "".join(lines[start:end])
+
+
+def _extra_fields_read() -> dict[str, set[str]]:
+    """Per connection type, the extra fields the channels' hooks read: the conn-fields of the
+    ``tablestore`` type in provider_info, the keys OSSBucketHook gets from the extra, the fields
+    MaxComputeClientHook checks."""
+    import inspect
+
+    from tablestore_channels.hooks import maxcompute, oss
+    from tablestore_channels.provider_info import get_provider_info
+
+    (tablestore,) = [t for t in get_provider_info()["connection-types"] if t["connection-type"] == "tablestore"]
+    return {
+        "tablestore": set(tablestore["conn-fields"]),
+        "oss": set(re.findall(r'\.get\("(\w+)"\)', inspect.getsource(oss.OSSBucketHook))),
+        "maxcompute": set(maxcompute._FIELDS),
+    }
+
+
+# The fields a connection of each type must set for the hooks to build a client.
+_REQUIRED = {
+    "tablestore": ({"host", "login", "password"}, {"instance_name"}),
+    "oss": (set(), {"access_key_id", "access_key_secret", "region"}),
+    "maxcompute": (set(), {"access_key_id", "access_key_secret", "project", "endpoint"}),
+}
+
+
+def _documented_connections(path: Path) -> list[tuple[str, dict]]:
+    """(connection id, connection) of every AIRFLOW_CONN_* example of ``path``, and of every JSON
+    block of install.md (its secrets-backend example: connections by id)."""
+    text = path.read_text(encoding="utf-8")
+    documented = [(conn_id.lower(), json.loads(body)) for conn_id, body in _ENV_CONNECTION.findall(text)]
+    if path == INSTALL:
+        documented += [item for block in re.findall(r"```json\n(.*?)```", text, re.DOTALL)
+                       for item in json.loads(block).items()]
+    return documented
+
+
+@pytest.mark.parametrize("path", [INSTALL, README], ids=["install", "readme"])
+def test_documented_connections_name_only_fields_the_hooks_read(path):
+    from tablestore_channels.config import connection_ids
+
+    read = _extra_fields_read()
+    types = {connection_ids.TABLESTORE: "tablestore", connection_ids.OSS: "oss", connection_ids.MAXCOMPUTE: "maxcompute"}
+    documented = _documented_connections(path)
+    assert documented, f"{path.name} shows no connection"
+    if path == INSTALL:
+        assert {conn_id for conn_id, _ in documented} == set(types), \
+            "docs/install.md: an AIRFLOW_CONN_* example of each connection type, and no other connection"
+    for conn_id, conn in documented:
+        conn_type = types[conn_id]
+        assert conn["conn_type"] == conn_type, f"{path.name}: {conn_id} has conn_type {conn['conn_type']!r}"
+        assert set(conn) <= _CONNECTION_ATTRIBUTES, f"{path.name}: {conn_id}: {set(conn) - _CONNECTION_ATTRIBUTES}"
+        unknown = set(conn.get("extra", {})) - read[conn_type]
+        assert not unknown, f"{path.name}: {conn_id}'s extra names fields no hook reads: {sorted(unknown)}"
+        fields, extra = _REQUIRED[conn_type]
+        missing = (fields - set(conn)) | (extra - set(conn.get("extra", {})))
+        assert not missing, f"{path.name}: {conn_id} lacks the required {sorted(missing)}"
+
+
+def test_install_documents_every_field_the_hooks_read():
+    text = _section(INSTALL.read_text(encoding="utf-8"), "## 2. Connections")
+    for conn_type, fields in _extra_fields_read().items():
+        missing = sorted(f for f in fields if f"`{f}`" not in text)
+        assert not missing, f"docs/install.md: {conn_type} fields the hook reads but the page does not name: {missing}"
+
+
+def test_install_connection_examples_build_clients(monkeypatch):
+    """The AIRFLOW_CONN_* examples of docs/install.md, set as they are, give the hooks what they
+    need (no call is made: the clients are only built)."""
+    from tablestore_channels.hooks.maxcompute import MaxComputeClientHook
+    from tablestore_channels.hooks.oss import OSSBucketHook
+    from tablestore_channels.hooks.tablestore import TablestoreHook
+
+    for conn_id, body in _ENV_CONNECTION.findall(INSTALL.read_text(encoding="utf-8")):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id}", body)
+    settings = TablestoreHook().settings
+    assert (settings.endpoint, settings.instance_name) == ("https://myinst.cn-hangzhou.ots.aliyuncs.com", "myinst")
+    assert OSSBucketHook().get_oss2_bucket().bucket_name == "my-backup-bucket"
+    assert MaxComputeClientHook().client().project == "my_project"
+
+
+def _example_dag_ids() -> set[str]:
+    return {path.stem for path in EXAMPLE_DAGS.glob("*.py") if path.stem != "__init__"}
+
+
+def test_install_lists_exactly_the_packaged_example_dags():
+    text = _section(INSTALL.read_text(encoding="utf-8"), "## 3. The example DAGs")
+    listed = set(re.findall(r"^\| `(\w+)` \|", text, re.MULTILINE))
+    assert listed == _example_dag_ids(), (
+        f"docs/install.md's example DAG table vs tablestore_channels/example_dags: listed only "
+        f"{sorted(listed - _example_dag_ids())}, not listed {sorted(_example_dag_ids() - listed)}")
+    for dag_id in listed:  # each module defines the DAG id it is named after
+        assert f'"{dag_id}"' in (EXAMPLE_DAGS / f"{dag_id}.py").read_text(encoding="utf-8"), dag_id
+    imported = re.findall(r"^from tablestore_channels\.example_dags\.(\w+) import dag$", text, re.MULTILINE)
+    assert imported and set(imported) <= listed
+
+
+def test_readme_use_it_section_names_existing_example_dags_and_links():
+    text = _section(README.read_text(encoding="utf-8"), "## Use it in your Airflow")
+    imported = set(re.findall(r"from tablestore_channels\.example_dags\.(\w+) import dag", text))
+    assert imported and imported <= _example_dag_ids()
+    for link in re.findall(r"\]\((docs/[\w./-]+\.md)(?:#[\w-]+)?\)", text):
+        assert (ROOT / link).is_file(), f"README links to {link}, which does not exist"
+    assert "docs/install.md" in text
+
+
+def _pyproject() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _locked() -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", (ROOT / "requirements.lock").read_text(encoding="utf-8"),
+                      re.MULTILINE)
+    return {name.lower(): version for name, version in pins}
+
+
+def _compatibility_rows() -> list[list[str]]:
+    text = _section(INSTALL.read_text(encoding="utf-8"), "## 5. Compatibility")
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| component")]
+
+
+def test_compatibility_table_python_versions_match_the_package_and_ci():
+    project = _pyproject()["project"]
+    classified = [c.rsplit(":: ", 1)[1] for c in project["classifiers"]
+                  if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    (row,) = [r for r in _compatibility_rows() if r[0] == "Python"]
+    assert re.findall(r"\b3\.\d+\b", row[1].split("(")[0]) == classified
+    assert f"`requires-python {project['requires-python']}`" in row[1]
+    # CI runs the Makefile's Python (PYTHON ?= python3.x)
+    (tested,) = re.findall(r"^PYTHON \?= python(3\.\d+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE)
+    assert row[2] == tested
+
+
+@pytest.mark.parametrize("name", ["apache-airflow", "tablestore", "oss2", "pyodps", "pyarrow",
+                                  "apache-airflow-providers-alibaba", "protobuf"])
+def test_compatibility_table_versions_match_pyproject_and_the_lock(name):
+    from packaging.requirements import Requirement
+
+    declared = {(r := Requirement(d)).name.lower(): r.specifier for d in _pyproject()["project"]["dependencies"]}
+    rows = [r for r in _compatibility_rows() if f"`{name}`" in r[0]]
+    assert len(rows) == 1, f"docs/install.md's compatibility table has no row for `{name}`"
+    (row,) = rows
+    (specifier,) = re.findall(r"`([^`]+)`", row[1])
+    assert set(Requirement(f"x{specifier}").specifier) == set(declared[name]), f"{name}: declared {declared[name]}"
+    assert row[2].split()[0] == _locked()[name], f"{name}: requirements.lock has {_locked()[name]}"
+    if name == "apache-airflow":
+        assert f"task SDK {_locked()['apache-airflow-task-sdk']}" in row[2]
+
+
+def _apis_called() -> set[str]:
+    """The Tablestore and OSS APIs the package calls: each goes through ``retry.call`` under the
+    API's name."""
+    labels = set()
+    for path in PLUGINS.rglob("*.py"):
+        labels |= set(re.findall(r'retry\.call\(\s*f?"([A-Z][A-Za-z]+)', path.read_text(encoding="utf-8")))
+    return labels
+
+
+def test_permissions_list_every_api_the_code_calls():
+    text = PERMISSIONS.read_text(encoding="utf-8")
+    calls = _section(text, "## The calls and their actions")
+    # the API column of the tables: "| `GetRange` |", "| `InitiateMultipartUpload`, `UploadPart`, ... |"
+    listed = {name for line in calls.splitlines() if line.startswith("| `")
+              for name in re.findall(r"`(\w+)`", line.split("|")[1])}
+    called = _apis_called()
+    assert {"GetRange", "GetStreamRecord", "BatchWriteRow", "PutObject"} <= called  # the scan finds the calls
+    missing = sorted(called - listed)
+    assert not missing, f"docs/permissions.md does not list these APIs the code calls: {missing}"
+    (not_called,) = re.findall(r"^Not called: (.*?)\.$", calls, re.MULTILINE | re.DOTALL)
+    wrongly = sorted(set(re.findall(r"`(\w+)`", not_called)) & called)
+    assert not wrongly, f"docs/permissions.md says these are not called, but they are: {wrongly}"
+
+
+def test_permissions_example_policy_uses_the_listed_actions():
+    text = PERMISSIONS.read_text(encoding="utf-8")
+    actions = set(re.findall(r"`((?:ots|oss):\w+)`", _section(text, "## The calls and their actions")))
+    (block,) = re.findall(r"```json\n(.*?)```", text, re.DOTALL)
+    policy = json.loads(block)
+    used = set()
+    for statement in policy["Statement"]:
+        named = statement["Action"]
+        used |= {named} if isinstance(named, str) else set(named)
+    assert used <= actions, f"the example policy grants actions the page does not derive: {sorted(used - actions)}"
