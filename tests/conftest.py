@@ -70,23 +70,41 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
 
 
-def _refused(what: str) -> Callable:
-    def refuse(*_args, **_kwargs):
-        raise AssertionError(f"a unit test {what}: start servers with a fixture of tests/conftest.py (the test "
-                             "becomes an integration test, see INTEGRATION_FIXTURES) or use a fake")
-    return refuse
+_NETWORK_USE = pytest.StashKey[list]()
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """A unit test, its fixtures included, may not bind or listen on a socket nor start the local servers."""
+    """A unit test, its fixtures included, may not use the network: bind, listen, look a host up or
+    connect, nor start the local servers. Each attempt raises, and fails the test even where the
+    code under test swallowed the error (a client that falls back quietly)."""
     if item.get_closest_marker("integration"):
         return (yield)
+    attempts = item.stash[_NETWORK_USE] = []
+
+    def refused(what: str, shown: int | None = None) -> Callable:
+        def refuse(*args, **_kwargs):
+            attempts.append(what if shown is None else f"{what} {args[shown]!r}")
+            raise AssertionError(f"a unit test {what}: start servers with a fixture of tests/conftest.py (the test "
+                                 "becomes an integration test, see INTEGRATION_FIXTURES) or use a fake")
+        return refuse
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "bind", _refused("binds a socket (a server?)"))
-        patch.setattr(socket.socket, "listen", _refused("listens on a socket"))
-        patch.setattr(LocalCloudProcess, "start", _refused("starts the local servers"))
+        patch.setattr(socket.socket, "bind", refused("binds a socket to", 1))
+        patch.setattr(socket.socket, "listen", refused("listens on a socket"))
+        patch.setattr(socket.socket, "connect", refused("connects to", 1))
+        patch.setattr(socket, "getaddrinfo", refused("looks up", 0))
+        patch.setattr(LocalCloudProcess, "start", refused("starts the local servers"))
         return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    if attempts := item.stash.get(_NETWORK_USE, None):
+        raise AssertionError(f"a unit test used the network ({'; '.join(attempts)}): mark it by a fixture of "
+                             "tests/conftest.py (see INTEGRATION_FIXTURES) or give it a fake")
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -263,10 +263,16 @@ def test_install_documents_every_field_the_hooks_read():
 def test_install_connection_examples_build_clients(monkeypatch):
     """The AIRFLOW_CONN_* examples of docs/install.md, set as they are, give the hooks what they
     need (no call is made: the clients are only built)."""
+    from odps import ODPS
+
     from tablestore_channels.hooks.maxcompute import MaxComputeClientHook
     from tablestore_channels.hooks.oss import OSSBucketHook
     from tablestore_channels.hooks.tablestore import TablestoreHook
 
+    # An ODPS client asks the service for its Logview and job insight hosts as it is built (falling
+    # back to defaults, after retries, when it cannot): answered here, nothing leaves the machine.
+    monkeypatch.setattr(ODPS, "get_logview_host", lambda self: "http://logview.test")
+    monkeypatch.setattr(ODPS, "get_job_insight_host", lambda self: None)
     for conn_id, body in _ENV_CONNECTION.findall(INSTALL.read_text(encoding="utf-8")):
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id}", body)
     settings = TablestoreHook().settings
