@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,24 +78,31 @@ _NETWORK_USE = pytest.StashKey[list]()
 def pytest_runtest_protocol(item, nextitem):
     """A unit test, its fixtures included, may not use the network: bind, listen, look a host up or
     connect, nor start the local servers. Each attempt raises, and fails the test even where the
-    code under test swallowed the error (a client that falls back quietly)."""
+    code under test swallowed the error (a client that falls back quietly). Threads that were running
+    before it (an earlier integration test's, in a whole run) go on as they were."""
     if item.get_closest_marker("integration"):
         return (yield)
     attempts = item.stash[_NETWORK_USE] = []
+    earlier = {thread.ident for thread in threading.enumerate()} - {threading.get_ident()}
 
-    def refused(what: str, shown: int | None = None) -> Callable:
-        def refuse(*args, **_kwargs):
+    def refused(owner: object, name: str, what: str, shown: int | None = None) -> Callable:
+        original = getattr(owner, name)
+
+        def refuse(*args, **kwargs):
+            if threading.get_ident() in earlier:
+                return original(*args, **kwargs)
             attempts.append(what if shown is None else f"{what} {args[shown]!r}")
             raise AssertionError(f"a unit test {what}: start servers with a fixture of tests/conftest.py (the test "
                                  "becomes an integration test, see INTEGRATION_FIXTURES) or use a fake")
         return refuse
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "bind", refused("binds a socket to", 1))
-        patch.setattr(socket.socket, "listen", refused("listens on a socket"))
-        patch.setattr(socket.socket, "connect", refused("connects to", 1))
-        patch.setattr(socket, "getaddrinfo", refused("looks up", 0))
-        patch.setattr(LocalCloudProcess, "start", refused("starts the local servers"))
+        for owner, name, what, shown in ((socket.socket, "bind", "binds a socket to", 1),
+                                         (socket.socket, "listen", "listens on a socket", None),
+                                         (socket.socket, "connect", "connects to", 1),
+                                         (socket, "getaddrinfo", "looks up", 0),
+                                         (LocalCloudProcess, "start", "starts the local servers", None)):
+            patch.setattr(owner, name, refused(owner, name, what, shown))
         return (yield)
 
 
