@@ -181,7 +181,7 @@ def test_the_stream_channel_derives_the_window_waits_for_it_and_is_self_dependen
     assert dag.max_active_runs == 1
     tasks = {t.task_id: t for t in dag.tasks}
     assert tasks["stream_channel.wait_until_settled"].downstream_task_ids == {"stream_channel.plan"}
-    assert all(t.depends_on_past for k, t in tasks.items() if not k.endswith("cleanup"))
+    assert all(t.depends_on_past and t.ignore_first_depends_on_past for k, t in tasks.items() if not k.endswith("cleanup"))
     assert not tasks["stream_channel.cleanup"].depends_on_past
     assert tasks["stream_channel.transfer"].execution_timeout == dt.timedelta(minutes=30)
     run = pendulum.datetime(2026, 3, 1, 12, 0, tz="UTC")

@@ -66,7 +66,7 @@ def test_a_stream_job_file_waits_for_its_window_like_the_stream_dag():
     dags, _ = load_job_dags(ROOT / "include" / "jobs")
     sensor = dags["tablestore_stream_sync_oss_job"].get_task("wait_until_settled")
     stream_dag_sensor = load_dag(EXAMPLE_DAGS / "tablestore_stream_sync_oss.py",
-                                 "tablestore_stream_sync_oss").get_task("wait_until_settled")
+                                 "tablestore_stream_sync_oss").get_task("channel.wait_until_settled")
     assert sensor.downstream_task_ids == {"channel.plan"}
     assert (sensor.mode, sensor.poke_interval) == (stream_dag_sensor.mode, stream_dag_sensor.poke_interval)
     assert "stream_window(" in sensor.target_time and "settled_at" in sensor.target_time

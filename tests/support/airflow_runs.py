@@ -84,6 +84,19 @@ def asset_events(uri: str, run_id: str) -> list:
     return events
 
 
+def map_index_names(dag_run, task_id: str) -> list[str | None]:
+    """The names the UI shows for the mapped task instances of ``task_id`` in ``dag_run``
+    (their rendered ``map_index_template``), in map index order."""
+    from airflow.models import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        instances = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id,
+            TaskInstance.task_id == task_id).order_by(TaskInstance.map_index).all()
+        return [ti.rendered_map_index for ti in instances]
+
+
 def forget_run(dag_run) -> None:
     """Delete ``dag_run`` (and its task instances) from the metadata DB: a failed run of a
     self-dependent DAG would block every later run of it in the tests that follow."""

@@ -116,4 +116,4 @@ def assert_stream_schedule(dag) -> None:
     assert dag.max_active_runs == 1 and dag.catchup is False
     for task in dag.tasks:
         assert task.depends_on_past is not task.is_teardown, task.task_id
-    assert dag.get_task("wait_until_settled").downstream_task_ids == {"channel.plan"}
+    assert dag.get_task("channel.wait_until_settled").downstream_task_ids == {"channel.plan"}

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import tablestore
 
-from tests.support.airflow_runs import dag_run_process, run_dag
+from tests.support.airflow_runs import dag_run_process, map_index_names, run_dag
 from tests.support.exports import (  # client and bucket are module fixtures on `cloud`
     EXPORT_DAG,
     JOB_DAG,
@@ -99,6 +99,8 @@ def test_full_export_dag_exports_primary_key_and_predefined_columns(bucket, clie
     assert manifest["format"]["columns"] == columns and manifest["bucket"] == bucket.bucket_name
     assert all(o["key"].endswith(".csv") for o in manifest["objects"])
     assert delimited_rows(bucket, manifest) == expected_lines(table_rows(client, "wr_defined"), columns)
+    # the UI names the mapped transfer by its key range
+    assert map_index_names(dag_run, "channel.transfer") == ["1/1 [MIN, MIN .. MAX, MAX)"]
 
 
 def test_two_exports_of_one_day_get_a_prefix_each_and_both_restore(bucket, client):

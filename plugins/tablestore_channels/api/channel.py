@@ -206,7 +206,9 @@ class TablestoreStreamChannel(TablestoreChannel):
     _stream = True
 
     def __init__(self, *, group_id: str = "stream_channel", **kwargs: Any) -> None:
-        default_args = {"depends_on_past": True, **kwargs.pop("default_args", {})}
+        # a task new to a DAG that already ran (an upgrade, a changed group) runs its first time
+        # without a predecessor: Airflow would otherwise wait for it forever
+        default_args = {"depends_on_past": True, "ignore_first_depends_on_past": True, **kwargs.pop("default_args", {})}
         super().__init__(group_id=group_id, default_args=default_args, **kwargs)
         reader = self.job["configuration"]["reader"]["parameter"] if isinstance(self.job, dict) else {}
         with self:

@@ -12,7 +12,9 @@ from typing import Any
 
 from airflow.sdk import Param
 
-from tablestore_channels.channel import stream_window
+from tablestore_channels.api.readers import OTSReader, OTSStreamReader
+from tablestore_channels.api.setting import Setting
+from tablestore_channels.api.writers import ODPSWriter
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
@@ -47,16 +49,19 @@ COLUMN_ITEM = {"required": ["name", "type"], "properties": {
     "name": {"type": "string"}, "type": {"type": "string", "enum": ["string", "int", "double", "bool", "binary"]}}}
 
 
+# The job's ``setting`` from :func:`setting_params`.
+SETTING = Setting(concurrent="{{ params.concurrent }}", mbps="{{ params.mbps }}",
+                  error_limit_record="{{ params.error_limit_record }}")
+
+
 def job(reader_plugin: str, reader: dict[str, Any], writer_plugin: str, writer: dict[str, Any]) -> dict[str, Any]:
-    """A job whose ``setting`` comes from :func:`setting_params`."""
+    """A job of plugins without a typed class (the point-in-time restore's), whose ``setting``
+    comes from :func:`setting_params`."""
     return {
         "type": "job",
         "version": "1.0",
         "configuration": {
-            "setting": {
-                "errorLimit": {"record": "{{ params.error_limit_record }}"},
-                "speed": {"concurrent": "{{ params.concurrent }}", "mbps": "{{ params.mbps }}"},
-            },
+            "setting": SETTING.to_setting(),
             "reader": {"plugin": reader_plugin, "parameter": reader},
             "writer": {"plugin": writer_plugin, "parameter": writer},
         },
@@ -85,16 +90,14 @@ def tablestore_params(table: str, description: str, role: str, table_key: str = 
     }
 
 
-# The OTSReader side of the export DAGs: the table's rows, the listed columns.
-OTS_EXPORT_READER = {
-    "datasource": "{{ params.tablestore_conn_id }}",
-    "table": "{{ params.table }}",
-    "column": "{{ params.columns or [] }}",
-}
+def ots_export_reader(**arguments: Any) -> OTSReader:
+    """The OTSReader of the export DAGs: the table's rows, the listed columns (and ``arguments``)."""
+    return OTSReader(tablestore_conn_id="{{ params.tablestore_conn_id }}", table="{{ params.table }}",
+                     columns="{{ params.columns or [] }}", **arguments)
 
 
 def ots_export_params(table: str = "iot_readings") -> dict[str, Param]:
-    """Params of :data:`OTS_EXPORT_READER`."""
+    """Params of :func:`ots_export_reader`."""
     return {
         **tablestore_params(table, "Tablestore table to export.", "reader"),
         "columns": optional(None, "array", "Columns to export, one name per line, in order; empty = the "
@@ -103,24 +106,19 @@ def ots_export_params(table: str = "iot_readings") -> dict[str, Param]:
     }
 
 
-# The stream DAGs' window lengths, as the Jinja expressions of :mod:`stream_window`'s templates.
-STREAM_WINDOW = {"window_minutes": "params.window_minutes", "lag_minutes": "params.lag_minutes"}
-
-# The OTSStreamReader side of the stream DAGs: the changes of the run's window.
-OTS_STREAM_READER = {
-    "datasource": "{{ params.tablestore_conn_id }}",
-    "dataTable": "{{ params.table }}",
-    "statusTable": "{{ params.status_table }}",
-    "startTimestampMillis": stream_window.template("start_ms", **STREAM_WINDOW),
-    "endTimestampMillis": stream_window.template("end_ms", **STREAM_WINDOW),
-    "windowMinutes": "{{ params.window_minutes }}",
-    "lagMinutes": "{{ params.lag_minutes }}",
-    "mode": "{{ params.mode }}",
-    "column": "{{ params.columns or [] }}",
-    "isExportSequenceInfo": "{{ params.export_sequence_info }}",
-    "allowDataLoss": "{{ params.allow_data_loss }}",
-    "maxRetries": "{{ params.max_retries }}",
-}
+# The OTSStreamReader of the stream DAGs; its channel reads the window of each run.
+OTS_STREAM_READER = OTSStreamReader(
+    tablestore_conn_id="{{ params.tablestore_conn_id }}",
+    data_table="{{ params.table }}",
+    status_table="{{ params.status_table }}",
+    window_minutes="{{ params.window_minutes }}",
+    lag_minutes="{{ params.lag_minutes }}",
+    mode="{{ params.mode }}",
+    columns="{{ params.columns or [] }}",
+    export_sequence_info="{{ params.export_sequence_info }}",
+    allow_data_loss="{{ params.allow_data_loss }}",
+    max_retries="{{ params.max_retries }}",
+)
 
 
 def ots_stream_params(mode: str = MULTI_VERSION, columns: list[str] | None = None,
@@ -149,18 +147,13 @@ def ots_stream_params(mode: str = MULTI_VERSION, columns: list[str] | None = Non
     }
 
 
-def odps_writer(table: str, partition: str) -> dict[str, str]:
-    """The ODPSWriter parameters of :func:`odps_writer_params`; ``table`` and ``partition`` are the
-    templates of the target and its partition spec (:func:`partition_template`)."""
-    return {
-        "datasource": "{{ params.maxcompute_conn_id }}",
-        "table": table,
-        "column": "{{ params.odps_columns or ['*'] }}",
-        "partition": partition,
-        "truncate": "{{ params.truncate }}",
-        "emptyAsNull": "{{ params.empty_as_null }}",
-        "blockSizeInMB": "{{ params.block_size_mb }}",
-    }
+def odps_writer(table: str, partition: str) -> ODPSWriter:
+    """The ODPSWriter of :func:`odps_writer_params`; ``table`` and ``partition`` are the templates
+    of the target and its partition spec."""
+    return ODPSWriter(maxcompute_conn_id="{{ params.maxcompute_conn_id }}", table=table,
+                      columns="{{ params.odps_columns or ['*'] }}", partition=partition,
+                      truncate="{{ params.truncate }}", empty_as_null="{{ params.empty_as_null }}",
+                      block_size_mb="{{ params.block_size_mb }}")
 
 
 def partition_template(variable: str, expression: str) -> str:
@@ -209,12 +202,12 @@ def oss_format_params(file_format: str = "csv") -> dict[str, Param]:
 
 
 def oss_format_writer() -> dict[str, str]:
-    """The OSSWriter parameters of :func:`oss_format_params`."""
+    """The OSSWriter arguments of :func:`oss_format_params`."""
     return {
-        "fileFormat": "{{ params.file_format }}",
+        "file_format": "{{ params.file_format }}",
         "compress": "{{ params.compress if params.file_format != 'parquet' else 'none' }}",
-        "fieldDelimiter": "{{ params.field_delimiter }}",
-        "nullFormat": "{{ params.null_format or '' }}",
+        "field_delimiter": "{{ params.field_delimiter }}",
+        "null_format": "{{ params.null_format or '' }}",
         "suffix": _FORMAT_SUFFIX,
     }
 

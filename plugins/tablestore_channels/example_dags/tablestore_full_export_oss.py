@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import pendulum
 
+from tablestore_channels.api.channel import TablestoreChannel
+from tablestore_channels.api.writers import OSSWriter
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
-    OTS_EXPORT_READER,
+    SETTING,
     choice,
     connection,
-    job,
     optional,
     oss_format_params,
     oss_format_writer,
     ots_export_params,
+    ots_export_reader,
     param,
     setting_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.oss_writer import WRITE_MODES
@@ -49,19 +50,15 @@ Connections: `tablestore_default` (type *tablestore*), `oss_default` (type *oss*
 *schema*). Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
-JOB = job(
-    "ots",
-    {**OTS_EXPORT_READER, "mode": "{{ params.mode }}"},
-    "oss",
-    {
-        "datasource": "{{ params.oss_conn_id }}",
-        # one prefix per run: two exports of a day both stay (truncate replaces only a rerun's objects)
-        "object": "{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ "
-                  + stream_window.date_template("UTC", "%Y%m%d/%H%M%S") + " ~ '/' }}",
-        "writeMode": "{{ params.write_mode }}",
-        **oss_format_writer(),
-        "maxFileSize": "{{ params.max_file_size_mb }}",
-    },
+READER = ots_export_reader(mode="{{ params.mode }}")
+WRITER = OSSWriter(
+    oss_conn_id="{{ params.oss_conn_id }}",
+    # one prefix per run: two exports of a day both stay (truncate replaces only a rerun's objects)
+    object="{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ "
+           + stream_window.date_template("UTC", "%Y%m%d/%H%M%S") + " ~ '/' }}",
+    write_mode="{{ params.write_mode }}",
+    max_file_size_mb="{{ params.max_file_size_mb }}",
+    **oss_format_writer(),
 )
 
 with channel_dag(
@@ -91,4 +88,4 @@ with channel_dag(
         **setting_params(),
     },
 ) as dag:
-    channel_tasks(JOB)
+    TablestoreChannel(group_id="channel", reader=READER, writer=WRITER, setting=SETTING)

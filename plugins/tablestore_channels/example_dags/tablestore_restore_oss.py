@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import pendulum
 
+from tablestore_channels.api.channel import TablestoreChannel
+from tablestore_channels.api.readers import OSSReader
+from tablestore_channels.api.writers import OTSWriter
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
     COLUMN_ITEM,
+    SETTING,
     choice,
     connection,
-    job,
     objects_json,
     optional,
     param,
     setting_params,
     tablestore_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.config import connection_ids
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 
@@ -51,30 +53,26 @@ Connections: `oss_default` (type *oss*, bucket in *schema*), `tablestore_default
 _FROM_SOURCE = "empty = the export's setting (the default for every_object)."
 _READS_MANIFEST = "(params.source.endswith('_manifest.json') or params.prefix_reads == 'latest_export')"
 
-JOB = job(
-    "oss",
-    {
-        "datasource": "{{ params.oss_conn_id }}",
-        "bucket": "{{ params.bucket }}",
-        "manifest": "{{ params.source if " + _READS_MANIFEST + " else none }}",
-        "object": "{{ none if " + _READS_MANIFEST + " else [params.source] }}",
-        "fileFormat": "{{ params.file_format }}",
-        "fieldDelimiter": "{{ params.field_delimiter }}",
-        "nullFormat": "{{ params.null_format }}",
-        "encoding": "{{ params.encoding }}",
-        "compress": "{{ params.compress }}",
-        "skipHeader": "{{ params.skip_header }}",
-    },
-    "ots",
-    {
-        "datasource": "{{ params.tablestore_conn_id }}",
-        "table": "{{ params.table }}",
-        "primaryKey": "{{ params.primary_key }}",
-        "column": "{{ params.columns }}",
-        "writeMode": "{{ params.write_mode }}",
-        "createTableIfMissing": "{{ params.create_table_if_missing }}",
-        "batchWriteCount": "{{ params.batch_write_count }}",
-    },
+READER = OSSReader(
+    oss_conn_id="{{ params.oss_conn_id }}",
+    bucket="{{ params.bucket }}",
+    manifest="{{ params.source if " + _READS_MANIFEST + " else none }}",
+    objects="{{ none if " + _READS_MANIFEST + " else [params.source] }}",
+    file_format="{{ params.file_format }}",
+    field_delimiter="{{ params.field_delimiter }}",
+    null_format="{{ params.null_format }}",
+    encoding="{{ params.encoding }}",
+    compress="{{ params.compress }}",
+    skip_header="{{ params.skip_header }}",
+)
+WRITER = OTSWriter(
+    tablestore_conn_id="{{ params.tablestore_conn_id }}",
+    table="{{ params.table }}",
+    primary_key="{{ params.primary_key }}",
+    columns="{{ params.columns }}",
+    write_mode="{{ params.write_mode }}",
+    create_table_if_missing="{{ params.create_table_if_missing }}",
+    batch_write_count="{{ params.batch_write_count }}",
 )
 
 
@@ -131,4 +129,4 @@ with channel_dag(
         **setting_params(),
     },
 ) as dag:
-    channel_tasks(JOB)
+    TablestoreChannel(group_id="channel", reader=READER, writer=WRITER, setting=SETTING)

@@ -4,19 +4,16 @@ into a partition of its own, all or nothing."""
 
 from __future__ import annotations
 
+from tablestore_channels.api.channel import TablestoreStreamChannel
 from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
-    STREAM_WINDOW,
-    job,
+    SETTING,
     odps_writer,
     odps_writer_params,
     ots_stream_params,
-    partition_template,
     setting_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
-from tablestore_channels.channel import stream_window
 from tablestore_channels.config.ots_stream_reader import SINGLE_VERSION
 
 DAG_ID = "tablestore_stream_sync_maxcompute"
@@ -78,9 +75,8 @@ out (a full export), unless `allow_data_loss` is set.
 Connections: `tablestore_default` (type *tablestore*), `maxcompute_default` (type *maxcompute*).
 """
 
-JOB = job("otsstream", OTS_STREAM_READER, "odps", odps_writer(
-    "{{ params.odps_table or (params.table ~ '_changes') }}",
-    partition_template("window_start", stream_window.expression("start_string('UTC')", **STREAM_WINDOW))))
+# the stream channel names the partition: ${window_start} = the window's start (UTC)
+WRITER = odps_writer("{{ params.odps_table or (params.table ~ '_changes') }}", "{{ params.partition or '' }}")
 
 with stream_dag(
     DAG_ID,
@@ -98,4 +94,4 @@ with stream_dag(
         **setting_params(),
     },
 ) as dag:
-    wait_until_settled(**STREAM_WINDOW) >> channel_tasks(JOB)
+    TablestoreStreamChannel(group_id="channel", reader=OTS_STREAM_READER, writer=WRITER, setting=SETTING)

@@ -4,20 +4,19 @@ OSSWriter), the seed's section 2.3: each run exports the changes committed in
 
 from __future__ import annotations
 
+from tablestore_channels.api.channel import TablestoreStreamChannel
+from tablestore_channels.api.writers import OSSWriter
 from tablestore_channels.authoring.conventions import stream_dag
 from tablestore_channels.authoring.params import (
     OTS_STREAM_READER,
-    STREAM_WINDOW,
+    SETTING,
     connection,
-    job,
     optional,
     oss_format_params,
     oss_format_writer,
     ots_stream_params,
     setting_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
-from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
 
 DAG_ID = "tablestore_stream_sync_oss"
@@ -66,14 +65,12 @@ A window older than the stream's retention fails with the lost range and the way
 export), unless `allow_data_loss` is set.
 """
 
-_PREFIX = ("{{ params.object_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ params.table) }}/"
-           + stream_window.template("path", **STREAM_WINDOW))
-
-JOB = job(
-    "otsstream",
-    OTS_STREAM_READER,
-    "oss",
-    {"datasource": "{{ params.oss_conn_id }}", "object": _PREFIX, "writeMode": "truncate", **oss_format_writer()},
+# each window goes into <prefix>/<yyyymmdd>/<start>-<end>/ (the stream channel adds the folder)
+WRITER = OSSWriter(
+    oss_conn_id="{{ params.oss_conn_id }}",
+    object="{{ params.object_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ params.table) }}/",
+    write_mode="truncate",
+    **oss_format_writer(),
 )
 
 with stream_dag(
@@ -91,4 +88,4 @@ with stream_dag(
         **setting_params(),
     },
 ) as dag:
-    wait_until_settled(**STREAM_WINDOW) >> channel_tasks(JOB)
+    TablestoreStreamChannel(group_id="channel", reader=OTS_STREAM_READER, writer=WRITER, setting=SETTING)

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import pendulum
 
+from tablestore_channels.api.channel import TablestoreChannel
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import (
-    OTS_EXPORT_READER,
-    job,
+    SETTING,
     odps_writer,
     odps_writer_params,
     ots_export_params,
+    ots_export_reader,
     partition_template,
     setting_params,
 )
-from tablestore_channels.authoring.tasks import channel_tasks
 from tablestore_channels.channel import stream_window
 
 DOC = """
@@ -45,8 +45,7 @@ Connections: `tablestore_default` (type *tablestore*), `maxcompute_default` (typ
 Failed task instances alert through the `alert_smtp` / `alert_webhook` connections.
 """
 
-JOB = job("ots", OTS_EXPORT_READER, "odps", odps_writer(
-    "{{ params.odps_table or params.table }}", partition_template("date", stream_window.date_template())))
+WRITER = odps_writer("{{ params.odps_table or params.table }}", partition_template("date", stream_window.date_template()))
 
 with channel_dag(
     "tablestore_to_maxcompute",
@@ -64,4 +63,4 @@ with channel_dag(
         **setting_params(),
     },
 ) as dag:
-    channel_tasks(JOB)
+    TablestoreChannel(group_id="channel", reader=ots_export_reader(), writer=WRITER, setting=SETTING)

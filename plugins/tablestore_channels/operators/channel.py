@@ -29,8 +29,9 @@ from tablestore_channels.operators.metrics import ChannelMetrics
 log = logging.getLogger(__name__)
 _NOT_RETRIABLE = (ConfigError, PreconditionError, ErrorLimitExceeded)
 _PARAM_REFERENCE = re.compile(r"params(?:\.(\w+)|\[['\"](\w+)['\"]\])")
-# ``{{ params.x or <a default made of other params> }}``: the key is x's, the others fill its default
-_PARAM_OR_DEFAULT = re.compile(r"\{\{\s*params(?:\.(\w+)|\[['\"](\w+)['\"]\])\s+or\b")
+# ``{{ params.x or <default> }}``, ``{{ params.x if <condition> else <value> }}``,
+# ``{{ (params.x or '') | filter(<other params>) }}``: the key is x's, the other params shape it
+_PARAM_OR_DEFAULT = re.compile(r"\{\{\s*\(?\s*params(?:\.(\w+)|\[['\"](\w+)['\"]\])\s*(?:or\b|if\b|\)|\|)")
 _LAST_SEGMENT = re.compile(r"(\.[^.\[]*|\[[^\]]*\])$")
 _JOB_SECTIONS = ("reader.", "writer.", "setting.")
 
