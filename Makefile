@@ -18,7 +18,7 @@ export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db browser node-deps cluster-deps lint test demo up cluster bench proto localcloud-proto lock clean
+.PHONY: venv airflow-db browser node-deps cluster-deps lint test test-fast demo up cluster bench proto localcloud-proto lock clean
 
 venv: $(VENV)/.installed
 
@@ -69,6 +69,11 @@ cluster-deps:
 PYTEST_WORKERS ?= -n 2
 test: airflow-db browser node-deps cluster-deps
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Unit tests only (tests/conftest.py marks the rest `integration`): the venv, no servers, no metadata DB (a path that cannot open).
+test-fast: venv
+	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(AIRFLOW_HOME)/unit-tests-have-no-metadata-db/airflow.db \
+		$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
 
 demo: airflow-db
 	$(BIN)/python -m devstack.demo

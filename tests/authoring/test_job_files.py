@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pendulum
 import pytest
+from airflow.dag_processing.dagbag import DagBag
 
 from devstack.connections import DirectConnections
 from tablestore_channels.authoring.job_files import JOBS_DIR_ENV, JobFile, load_job_dags
 from tablestore_channels.errors import ConfigError
-from tests.support.airflow_runs import EXAMPLE_DAGS, load_dag, run_dag
+from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.exports import ROOT, cloud_connections, only_manifest, oss_bucket, task_states
 from tests.support.streams import create_stream_table, put
 
@@ -65,8 +66,9 @@ def test_the_schedule_block_turns_self_dependency_off(tmp_path):
 def test_a_stream_job_file_waits_for_its_window_like_the_stream_dag():
     dags, _ = load_job_dags(ROOT / "include" / "jobs")
     sensor = dags["tablestore_stream_sync_oss_job"].get_task("wait_until_settled")
-    stream_dag_sensor = load_dag(EXAMPLE_DAGS / "tablestore_stream_sync_oss.py",
-                                 "tablestore_stream_sync_oss").get_task("channel.wait_until_settled")
+    parsed = DagBag(dag_folder=str(EXAMPLE_DAGS / "tablestore_stream_sync_oss.py"))  # parsed only: no metadata DB
+    stream_dag = parsed.dags["tablestore_stream_sync_oss"]
+    stream_dag_sensor = stream_dag.get_task("channel.wait_until_settled")
     assert sensor.downstream_task_ids == {"channel.plan"}
     assert (sensor.mode, sensor.poke_interval) == (stream_dag_sensor.mode, stream_dag_sensor.poke_interval)
     assert "stream_window(" in sensor.target_time and "settled_at" in sensor.target_time
