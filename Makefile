@@ -64,10 +64,16 @@ cluster-deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
 	fi
 
-# Two xdist workers: the tests with an Airflow stack of their own on one, the rest on the other
-# (tests/conftest.py groups them).
-PYTEST_WORKERS ?= -n 2
+# Three xdist workers: the tests with an Airflow stack of their own in turn on one (they mostly
+# wait on its scheduler), the rest by module on all (tests/conftest.py schedules them).
+PYTEST_WORKERS ?= -n 3
+# A freshly migrated metadata DB that each xdist worker copies (tests/conftest.py): the tests
+# start from no runs, whatever .airflow/airflow.db (make up's, make demo's) holds.
+TEST_DB_TEMPLATE := $(AIRFLOW_HOME)/tests-template.db
 test: airflow-db browser node-deps cluster-deps
+	rm -f $(TEST_DB_TEMPLATE)
+	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(TEST_DB_TEMPLATE) $(BIN)/airflow db migrate > $(AIRFLOW_HOME)/tests-db-migrate.log 2>&1 \
+		|| (cat $(AIRFLOW_HOME)/tests-db-migrate.log; exit 1)
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Unit tests only (tests/conftest.py marks the rest `integration`): the venv, no servers, no metadata DB (a path that cannot open).

@@ -25,6 +25,29 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
+
+def _worker_metadata_db(worker: str) -> None:
+    """Each xdist worker works on a copy of a migrated metadata DB, so that the test modules that
+    run DAGs run side by side without sharing runs or SQLite's one writer. A backup, not a file
+    copy: consistent even while something else writes the original."""
+    import sqlite3
+
+    # `make test` migrates a fresh template; a plain pytest copies the configured DB
+    template = _AIRFLOW_HOME / "tests-template.db"
+    source = template if template.exists() else Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    copy = _AIRFLOW_HOME / "workers" / worker / "airflow.db"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.unlink(missing_ok=True)
+    with sqlite3.connect(source) as original, sqlite3.connect(copy) as target:
+        original.backup(target)
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{copy}"
+
+
+# only for the project's own DB (make test-fast points unit tests at none)
+if os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{_AIRFLOW_HOME}/airflow.db" and (
+        os.environ.get("PYTEST_XDIST_WORKER") or (_AIRFLOW_HOME / "tests-template.db").exists()):
+    _worker_metadata_db(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
 import oss2  # noqa: E402
 
 from localcloud.process import LocalCloudProcess  # noqa: E402
@@ -34,9 +57,9 @@ from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 from tests.support.statsd import StatsdReceiver, statsd_receiver  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
-# stack of `make up`, the Celery stack) mostly wait on its scheduler. Under xdist (`make test`
-# runs two workers) they run on one worker beside the rest on the other; the rest stay on one
-# worker, in order, because they share the project's Airflow home and its SQLite database.
+# stack of `make up`, the Celery stack) mostly wait on its scheduler: under xdist they run in
+# turn on one worker, beside the rest. The rest are handed out by module (a module's tests share
+# its servers and tables), each worker with its own copy of the metadata DB.
 _OWN_STACK_TESTS = ("tests/devstack/", "tests/deploy/test_cluster.py")
 
 
@@ -45,7 +68,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class StacksBesideTheRest(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "own_stack" if nodeid.startswith(_OWN_STACK_TESTS) else "shared_airflow_home"
+            return "own_stack" if nodeid.startswith(_OWN_STACK_TESTS) else super()._split_scope(nodeid)
 
     return StacksBesideTheRest(config, log)
 
@@ -66,6 +89,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # the stacks' tests first: they take longest, and the other workers fill in beside them
+    items.sort(key=lambda item: not item.nodeid.startswith(_OWN_STACK_TESTS))
     for item in items:
         if item.get_closest_marker("slow") or INTEGRATION_FIXTURES.intersection(item.fixturenames):
             item.add_marker(pytest.mark.integration)
