@@ -64,9 +64,10 @@ cluster-deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
 	fi
 
-# Three xdist workers: the tests with an Airflow stack of their own in turn on one (they mostly
-# wait on its scheduler), the rest by module on all (tests/conftest.py schedules them).
-PYTEST_WORKERS ?= -n 3
+# Two xdist workers: the tests with an Airflow stack of their own first, in turn, on one; the
+# rest by module on whichever is free (tests/conftest.py schedules them). A third worker starves
+# the stacks of CPU on two cores and makes the whole slower.
+PYTEST_WORKERS ?= -n 2
 # A freshly migrated metadata DB that each xdist worker copies (tests/conftest.py): the tests
 # start from no runs, whatever .airflow/airflow.db (make up's, make demo's) holds.
 TEST_DB_TEMPLATE := $(AIRFLOW_HOME)/tests-template.db
