@@ -102,9 +102,14 @@ class PluginArguments(Arguments):
         return {"plugin": self.PLUGIN, "parameter": self.to_parameter()}
 
     @classmethod
+    def _argument_names(cls) -> dict[str, str]:
+        """The plugin's parameter name -> the Python argument (``dataTable`` -> ``data_table``)."""
+        return {field.serialization_alias or name: name for name, field in cls.model_fields.items()}
+
+    @classmethod
     def from_parameter(cls, parameter: Mapping[str, Any]) -> Self:
         """The typed object of a job's ``parameter`` object (DataX's names)."""
-        names = {field.serialization_alias or name: name for name, field in cls.model_fields.items()}
+        names = cls._argument_names()
         unknown = sorted(set(parameter) - set(names))
         if unknown:
             raise ConfigError(f"{cls.ROLE}.parameter.{unknown[0]}", f"is not a parameter of {cls.__name__}.",
@@ -153,7 +158,7 @@ class PluginArguments(Arguments):
             return key
         rest = key.removeprefix(path)
         head = rest.split(".")[0].split("[")[0]
-        names = {field.serialization_alias or name: name for name, field in cls.model_fields.items()}
+        names = cls._argument_names()
         return names.get(head, head) + rest[len(head):]
 
 
