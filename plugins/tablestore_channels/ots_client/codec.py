@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tablestore import INF_MAX, INF_MIN, OTSClientError
+from tablestore.protobuf import table_store_pb2 as sdk_pb
 
 from tablestore_channels.ots_client import ots_api_pb2 as pb
 from tablestore_channels.ots_client.models import (
     CellType,
     RecordAction,
+    RowPage,
     Split,
     SplitPoints,
     Stream,
@@ -33,6 +35,7 @@ from tablestore_channels.ots_client.models import (
     TableUpdate,
 )
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError, PlainCell, read_row
+from tablestore_channels.ots_client.row_pages import decode_rows
 
 
 def _optional(message: Any, name: str) -> Any:
@@ -151,6 +154,7 @@ class ApiCodec:
             "GetStreamRecord": self.encode_get_stream_record,
         }
         self.decoders: dict[str, Callable[[bytes, str], tuple[Any, Any]]] = {
+            "GetRange": self.decode_get_range,
             "UpdateTable": self.decode_update_table,
             "DescribeTable": self.decode_describe_table,
             "ComputeSplitPointsBySize": self.decode_compute_split_points_by_size,
@@ -190,6 +194,17 @@ class ApiCodec:
         description = TableDescription(base, decode_stream_details(message),
                                        _optional(message, "creation_time"))
         return description, message
+
+    # ---- GetRange: the rows decoded when used -----------------------------------------------
+
+    def decode_get_range(self, body: bytes, request_id: str):
+        """The SDK's ``(consumed, next_start_primary_key, rows, next_token)``, ``rows`` a
+        :class:`RowPage`: the SDK's ``Row`` objects on first use, or columns for an export."""
+        message = sdk_pb.GetRangeResponse.FromString(body)
+        consumed = self._sdk_decoder._parse_capacity_unit(message.consumed.capacity_unit)
+        next_start = read_row(message.next_start_primary_key).primary_key if message.next_start_primary_key else None
+        rows = RowPage(message.rows, lambda: self._sdk_decoder._decode_get_range(body, request_id)[0][2], decode_rows)
+        return (consumed, next_start, rows, message.next_token), message
 
     # ---- ComputeSplitPointsBySize -----------------------------------------------------------
 

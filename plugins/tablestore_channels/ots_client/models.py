@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +179,46 @@ class StreamRecord:
     columns: list[StreamColumn]
     sequence_info: SequenceInfo
     origin_columns: list[StreamColumn] = field(default_factory=list)
+
+
+class RowPage(Sequence[Any]):
+    """The rows of a GetRange answer, decoded when first used: as the SDK's ``Row`` objects
+    (``row_page[i]``, iteration, ``len``; the SDK's own decoding), or as runs of columns
+    (:meth:`runs`, :mod:`row_pages`), which is what an export reads."""
+
+    def __init__(self, encoded: bytes, sdk_rows: Callable[[], list[Any]],
+                 runs: Callable[[bytes], list[Any]]) -> None:
+        self.encoded = encoded
+        self._sdk_rows = sdk_rows
+        self._runs = runs
+        self._rows: list[Any] | None = None
+
+    @property
+    def rows(self) -> list[Any]:
+        if self._rows is None:
+            self._rows = self._sdk_rows()
+        return self._rows
+
+    def runs(self) -> list[Any]:
+        """The rows as :class:`row_pages.RowRun` objects: consecutive rows of one layout."""
+        return self._runs(self.encoded)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        return self.rows == (other.rows if isinstance(other, RowPage) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RowPage({self.rows!r})"
 
 
 @dataclass(frozen=True)

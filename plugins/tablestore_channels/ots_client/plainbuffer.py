@@ -277,6 +277,13 @@ def read_rows(data: bytes) -> list[PlainRow]:
     return rows
 
 
+def read_row_at(data: bytes, pos: int) -> tuple[PlainRow, int]:
+    """The row at offset ``pos`` of a PlainBuffer (after its header), and the offset after it."""
+    reader = _Reader(data)
+    reader.pos = pos
+    return _read_row(reader), reader.pos
+
+
 def read_row(data: bytes) -> PlainRow:
     """The single row of a stream record or split point."""
     rows = read_rows(data)

@@ -27,6 +27,7 @@ from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSRead
 from tablestore_channels.contract import Connections, DescribedReader, PagedReader, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
+from tablestore_channels.ots_client.models import RowPage
 from tablestore_channels.readers.export_source import table_source
 from tablestore_channels.readers.prefetch import in_background
 from tablestore_channels.retrying import Retry, ots_retriable
@@ -277,8 +278,11 @@ class RowRecords:
         self.columns = columns
         self.declared_types = declared_types
         self.layouts: dict[tuple, Callable[[list], tuple]] = {}
+        self.run_sources: dict[tuple, list[tuple[int | None, Any]]] = {}
 
     def __call__(self, rows: Sequence[Any]) -> list[tuple]:
+        if isinstance(rows, RowPage):  # the page decoded straight into columns
+            return self.from_runs(rows.runs())
         layouts = self.layouts
         records = []
         for row in rows:
@@ -288,6 +292,21 @@ class RowRecords:
             if pick is None:
                 pick = layouts[layout] = self._picker(layout)
             records.append(pick(list(map(_VALUE, cells))))
+        return records
+
+    def from_runs(self, runs: Sequence[Any]) -> list[tuple]:
+        """Records of runs of rows that share a layout (:class:`row_pages.RowRun`, BINARY
+        already bytes): per run, its columns in output order zipped into tuples."""
+        records: list[tuple] = []
+        for run in runs:
+            sources = self.run_sources.get(run.names)
+            if sources is None:
+                position = {name: i for i, name in enumerate(run.names)}  # a later duplicate wins
+                sources = self.run_sources[run.names] = [
+                    (None, c.constant) if c.is_constant else (position.get(c.name), None) for c in self.columns]
+            count = len(run)
+            records += zip(*[run.columns[index] if index is not None else itertools.repeat(constant, count)
+                             for index, constant in sources])
         return records
 
     def _picker(self, layout: tuple) -> Callable[[list], tuple]:
