@@ -83,14 +83,17 @@ def write_changes(client: Any, count: int, seed: int = 11) -> None:
                     condition))
             elif kind < 0.9:
                 items.append(tablestore.UpdateRowItem(tablestore.Row(pk, {
-                    "put": [("status", "late")], "delete": [("battery", 1_780_000_000_000)],
+                    "put": [("status", "late")], "delete": [("battery", None, 1_780_000_000_000)],
                     "delete_all": ["frame"]}), condition))
             else:  # a row written (most likely put) in an earlier batch
                 items.append(tablestore.DeleteRowItem(tablestore.Row(
                     [("id", f"dev-{(i - 200) % 997:04d}"), ("n", (i - 200) % 5000)]), condition))
         request = tablestore.BatchWriteRowRequest()
         request.add(tablestore.TableInBatchWriteRowItem(STREAM_TABLE, items))
-        client.batch_write_row(request)
+        result = client.batch_write_row(request)
+        failed = [r for kind in ("put", "update", "delete") for r in getattr(result, f"get_failed_of_{kind}")()]
+        if failed:
+            raise RuntimeError(f"{len(failed)} change(s) failed: {failed[0].error_code} {failed[0].error_message}")
 
 
 # ---- export -------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ def print_stages(ours: Any, range_bodies: list[bytes], rows: int, descriptor: di
         "Parquet writer": best(lambda: write_to_null(record_pages, export_columns(), EXPORT_TYPES, "parquet")),
     }
     stream = {
-        "decode of the answers": best(lambda: [codec["GetStreamRecord"](b, "")[0].records for b in stream_bodies(answers)]),
+        "decode of the answers": best(lambda: [codec["GetStreamRecord"](b, "")[0].changes for b in stream_bodies(answers)]),
         "reader: requests, decode, conversion": best(
             lambda: sum(map(len, stream_pages(ours, descriptor, start_ms, end_ms)))),
         "CSV writer": best(lambda: write_to_null(stream_record_pages, columns, None)),

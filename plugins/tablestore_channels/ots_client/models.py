@@ -236,6 +236,16 @@ class StreamRecordBatch:
     may_more_record: bool | None
     consumed: CapacityUnit | None
 
+    decode_tuple: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
+
     @functools.cached_property
     def records(self) -> list[StreamRecord]:
         return [self.decode(record) for record in self.encoded]
+
+    @functools.cached_property
+    def changes(self) -> list[Any]:
+        """The records as ``stream_changes.StreamRecordTuple`` (same fields, decoded in one lean
+        pass), or :attr:`records` when the batch has no such decoder."""
+        if self.decode_tuple is None:
+            return self.records
+        return [self.decode_tuple(record) for record in self.encoded]

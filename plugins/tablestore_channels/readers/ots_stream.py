@@ -197,7 +197,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
                 iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
                 pending = in_background("getstreamrecord", self._fetch, shard_id, iterator)
                 continue
-            records = batch.records
+            records = batch.changes
             first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
             skip -= first
             times = [record.sequence_info.timestamp_us for record in records]

@@ -22,16 +22,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
+from tablestore_channels.ots_client.stream_changes import StreamRecordTuple
 
 MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
 _OP = {CellType.PUT: "U", CellType.DELETE_ONE_VERSION: "DO", CellType.DELETE_ALL_VERSION: "DA"}
+_ROW_DELETE = (None, None, None, "DR")
 
-# A converter returns a record's output records as a list: a window builds its pages of them.
-Converter = Callable[[StreamRecord, str], list[tuple]]
+# A converter returns a record's output records as a list: a window builds its pages of them. It
+# takes a record as the dataclass or as the tuple of the same fields (what a window's reader decodes).
+Record = StreamRecord | StreamRecordTuple
+Converter = Callable[[Record, str], list[tuple]]
 
 
-def sequence_info(record: StreamRecord, shard_id: str) -> str:
+def sequence_info(record: Record, shard_id: str) -> str:
     seq = record.sequence_info
     return f"{seq.epoch:010d}_{seq.timestamp_us:020d}_{seq.row_index:010d}_{shard_id}"
 
@@ -40,7 +44,7 @@ def multi_version(export_sequence_info: bool) -> Converter:
     """Converter of the multi-version mode."""
     put, update, delete = CellType.PUT, RecordAction.UPDATE, RecordAction.DELETE
 
-    def cells(record: StreamRecord, pk: tuple) -> list[tuple]:
+    def cells(record: Record, pk: tuple) -> list[tuple]:
         # one comprehension for the cells (the window's per-change work): a PUT's value, as
         # immutable bytes if binary, the deletes have none; an identity test before the op
         # lookup, whose enum hashing costs more than the rest of a PUT's cell
@@ -49,12 +53,18 @@ def multi_version(export_sequence_info: bool) -> Converter:
                       if column.cell_type is put else (column.name, column.timestamp_ms, None, _OP[column.cell_type]))
                 for column in record.columns]
 
-    def convert(record: StreamRecord, shard_id: str) -> list[tuple]:
-        pk = tuple([bytes(v) if v.__class__ is bytearray else v for _, v in record.primary_key])
+    def convert(record: Record, shard_id: str) -> list[tuple]:
         action = record.action
-        rows = [] if action is update else [pk + (None, None, None, "DR")]
-        if action is not delete:
-            rows += cells(record, pk)
+        if record.__class__ is StreamRecordTuple:  # decoded into the output's shape already
+            pk = record.key
+            rows = [] if action is update else [pk + _ROW_DELETE]
+            if action is not delete:
+                rows += [pk + cell for cell in record.cells]
+        else:
+            pk = tuple([bytes(v) if v.__class__ is bytearray else v for _, v in record.primary_key])
+            rows = [] if action is update else [pk + _ROW_DELETE]
+            if action is not delete:
+                rows += cells(record, pk)
         if not export_sequence_info:
             return rows
         seq = sequence_info(record, shard_id)
@@ -69,7 +79,7 @@ def multi_version(export_sequence_info: bool) -> Converter:
 def single_version(columns: Sequence[str]) -> Converter:
     """Converter of ``single_version_and_update_only``: ``columns`` in output order."""
 
-    def convert(record: StreamRecord, shard_id: str) -> list[tuple]:
+    def convert(record: Record, shard_id: str) -> list[tuple]:
         if record.action is RecordAction.DELETE:
             return []
         values = dict(record.primary_key)

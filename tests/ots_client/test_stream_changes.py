@@ -1,0 +1,110 @@
+"""The lean stream-record decoder against the checking one (``codec.decode_stream_record``).
+
+Records are built with the independent writer of ``test_plainbuffer``, plus 30 records the local
+Tablestore server answered (``tests/fixtures/tablestore/getstreamrecord_changes.bin``: puts,
+updates with a put, a one-version and an all-versions delete, and row deletes).
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from tablestore_channels.ots_client import ots_api_pb2 as pb
+from tablestore_channels.ots_client.codec import decode_stream_record
+from tablestore_channels.ots_client.plainbuffer import PlainBufferError
+from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change
+from tablestore_channels.readers import stream_records
+from tests.ots_client.test_plainbuffer import (
+    HEADER,
+    PK,
+    SEQ,
+    V_INF_MAX,
+    V_INF_MIN,
+    cell,
+    extension,
+    record,
+    row,
+    seq_info,
+    v_blob,
+    v_bool,
+    v_double,
+    v_int,
+    v_str,
+)
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "tablestore" / "getstreamrecord_changes.bin"
+
+
+def same(message) -> StreamRecordTuple:
+    """The lean decoding of ``message``, checked field by field against the checking one."""
+    fast, checked = decode_change(message), decode_stream_record(message)
+    assert fast.action is checked.action
+    assert fast.primary_key == checked.primary_key
+    assert [type(v) for _, v in fast.primary_key] == [type(v) for _, v in checked.primary_key]
+    assert fast.key == tuple(bytes(v) if isinstance(v, bytearray) else v for _, v in checked.primary_key)
+    assert [tuple(c) for c in fast.columns] == [
+        (c.name, bytes(c.value) if isinstance(c.value, bytearray) else c.value, c.cell_type, c.timestamp_ms)
+        for c in checked.columns]
+    assert fast.sequence_info == tuple(vars(checked.sequence_info).values())
+    assert [tuple(c) for c in fast.origin_columns] == [tuple(vars(c).values()) for c in checked.origin_columns]
+    for export_sequence_info in (False, True):
+        convert = stream_records.multi_version(export_sequence_info)
+        assert convert(fast, "shard-1") == convert(checked, "shard-1")
+    convert = stream_records.single_version(["id", "name", "i", "s", "bin", "a", "missing"])
+    assert convert(fast, "shard-1") == convert(checked, "shard-1")
+    return fast
+
+
+def test_every_value_type_and_cell_op():
+    data = [cell("i", v_int(-5), ts=1000), cell("d", v_double(2.5), ts=1001), cell("b", v_bool(True), ts=1002),
+            cell("s", v_str("x, \"y\"\n"), ts=1003), cell("bin", v_blob(b"\x00\xff"), ts=1004),
+            cell("e", v_str(""), ts=1005)]
+    put = same(record(1, data))
+    assert put.cells[4] == ("bin", 1004, b"\x00\xff", "U")
+    update = same(record(2, [cell("a", v_str("new"), ts=20), cell("b", op=3, ts=15), cell("c", op=1)],
+                         origin=HEADER + row(PK, [cell("a", v_str("old"), ts=10)])))
+    assert update.cells == [("a", 20, "new", "U"), ("b", 15, None, "DO"), ("c", None, None, "DA")]
+    assert update.origin_columns[0].value == "old"
+
+
+def test_row_deletes_with_and_without_marker():
+    for delete in (True, False):
+        assert same(record(3, None, delete=delete)).cells == []
+
+
+def test_binary_and_infinite_keys_and_unknown_extensions():
+    pk = [cell("a", v_blob(b"k")), cell("b", V_INF_MIN), cell("c", V_INF_MAX)]
+    ext = extension(b"\x20" + struct.pack("<I", 3) + b"abc", seq_info(1, 2, 3, extra=b"\x30\x00"))
+    message = pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=HEADER + row(pk, [
+        cell("x", v_int(1), ts=5)], ext=ext))
+    fast = decode_change(message)
+    assert fast.primary_key[0] == ("a", bytearray(b"k")) and fast.key[0] == b"k"
+    assert fast.sequence_info == (1, 2, 3)
+
+
+def test_records_the_local_server_answered():
+    message = pb.GetStreamRecordResponse.FromString(FIXTURE.read_bytes())
+    decoded = [same(r) for r in message.stream_records]
+    assert {r.action.name for r in decoded} == {"PUT", "UPDATE", "DELETE"}
+    assert {op for r in decoded for *_, op in r.cells} == {"U", "DO", "DA"}
+
+
+@pytest.mark.parametrize("message, error", [
+    (record(1, [cell("a", op=7, ts=1)]), "unknown cell type 0x07"),
+    (record(1, [cell("a", v_int(1))]), "lacks value or timestamp"),
+    (record(2, [cell("a", op=3)]), "lacks the timestamp"),
+    (pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=HEADER + row(PK)), "lacks its sequence info"),
+    (pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=(HEADER + row(PK, ext=SEQ))[:-1]),
+     "checksum and the end|truncated"),
+    (pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=(HEADER + row(PK, ext=SEQ))[:30]), "truncated"),
+    (pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=struct.pack("<I", 0x76) + row(PK, ext=SEQ)),
+     "missing header"),
+    (record(1, [cell("s", (0x03, struct.pack("<I", 2) + b"\xff\xfe"), ts=1)]), "not UTF-8"),
+    (record(1, [cell("d", (0x01, b"\x00" * 4), ts=1)]), "not allowed|length prefix"),
+])
+def test_malformed_records_raise(message, error):
+    with pytest.raises(PlainBufferError, match=error):
+        decode_change(message)
