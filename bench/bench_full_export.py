@@ -84,6 +84,15 @@ def export(endpoints: dict, table: str, concurrent: int, prefix: str, file_forma
             "peak_rss_mb": round(max(r["maxrss_kb"] for r in results) / 1024, 1)}
 
 
+def load_demo_tables(client, counts: dict[str, int]) -> None:
+    """(Re)create each table with the demo data's first ``count`` rows."""
+    for table, count in counts.items():
+        began = time.perf_counter()
+        demo_data.create_table(client, table)
+        demo_data.load(client, count, table)
+        print(f"loaded {count:,} rows into {table} in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+
+
 def trial(endpoints: dict, formats: list[str], number: int) -> dict:
     """One trial: the raw loop's rows/s (``raw``) and one export of the small table per format."""
     figures: dict = {}
@@ -111,11 +120,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, LocalCloudProcess(Path(tmp), services=("tablestore", "oss")) as cloud:
         endpoints = cloud.endpoints
         client = DirectConnections(endpoints).tablestore(None)
-        for table, count in (("bench_small", args.small), ("bench_large", args.rows)):
-            began = time.perf_counter()
-            demo_data.create_table(client, table)
-            demo_data.load(client, count, table)
-            print(f"loaded {count:,} rows into {table} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        load_demo_tables(client, {"bench_small": args.small, "bench_large": args.rows})
 
         ratios: dict[str, list[float]] = {f: [] for f in formats}
         raw_rates: list[float] = []
