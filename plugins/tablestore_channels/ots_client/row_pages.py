@@ -206,21 +206,25 @@ class _Template:
         """The groups of matched rows (``findall`` items), a sequence per group."""
         return list(zip(*rows)) if self.groups > 1 else [rows] if self.groups else []
 
-    def verified(self, groups: list[Sequence[Any]], count: int) -> int:
-        """How many of the matched rows, from the first, have every body as long as its prefix
-        says (all of them but for bytes after a body that looked like the rest of the row)."""
-        good = count
+    def measured(self, groups: list[Sequence[Any]], count: int) -> tuple[int, int]:
+        """How many of the ``count`` matched rows, from the first, have every body as long as
+        its length prefix says (all of them but for bytes after a body that looked like the rest
+        of the row), and how many bytes those rows cover."""
+        good, bodies = count, 0
         at = 0
         for kind in self.kinds:
             if kind in (pbuf.VT_STRING, pbuf.VT_BLOB):
-                prefixes = struct.unpack(f"<{count}I", b"".join(groups[at]))
                 lengths = list(map(len, groups[at + 1]))
-                if list(prefixes) != lengths:
+                if struct.pack(f"<{count}I", *lengths) != b"".join(groups[at]):
+                    prefixes = struct.unpack(f"<{count}I", b"".join(groups[at]))
                     good = min(good, next(i for i, (p, n) in enumerate(zip(prefixes, lengths)) if p != n))
+                bodies += sum(lengths) if good == count else sum(lengths[:good])
                 at += 2
             elif kind in _FIXED_SIZE:
                 at += 1
-        return good
+        if good < count:  # the bodies of the good rows only
+            return good, self.measured([group[:good] for group in groups], good)[1]
+        return good, self.fixed * count + bodies
 
     def columns(self, groups: list[Sequence[Any]], count: int) -> list[Sequence[Any]]:
         """The run's columns from the groups of its ``count`` (:meth:`verified`) rows."""
@@ -243,18 +247,6 @@ class _Template:
                 else:
                     columns.append(struct.unpack(f"<{count}{'q' if kind == pbuf.VT_INTEGER else 'd'}", b"".join(raw)))
         return columns
-
-    def run_length(self, groups: list[Sequence[Any]], count: int) -> int:
-        """Bytes the first ``count`` matched rows cover, from their fixed size and their bodies."""
-        bodies = 0
-        at = 0
-        for kind in self.kinds:
-            if kind in (pbuf.VT_STRING, pbuf.VT_BLOB):
-                bodies += sum(map(len, groups[at + 1][:count]))
-                at += 2
-            elif kind in _FIXED_SIZE:
-                at += 1
-        return self.fixed * count + bodies
 
 
 def _texts(bodies: Sequence[bytes]) -> list[str]:
@@ -296,10 +288,11 @@ def decode_rows(data: bytes) -> list[RowRun]:
         template = _template(layout)
         rows = template.pattern.findall(data, pos) if pos == 4 else []
         groups = template.transposed(rows)
-        if not rows or template.run_length(groups, len(rows)) != end - pos:  # more than one layout
+        good, length = template.measured(groups, len(rows)) if rows else (0, 0)
+        if good < len(rows) or length != end - pos:  # not one layout to the end: row by row
             rows = _matched(template, data, pos)
             groups = template.transposed(rows)
-        good = template.verified(groups, len(rows))
+            good, length = template.measured(groups, len(rows))
         if not good:  # the first row's body is not what its length prefix says: the plain walk
             runs.append(_single(data, pos))
             pos = after
@@ -307,7 +300,7 @@ def decode_rows(data: bytes) -> list[RowRun]:
         if good < len(rows):
             groups = [group[:good] for group in groups]
         runs.append(RowRun(template.names, template.columns(groups, good), good))
-        pos += template.run_length(groups, good)
+        pos += length
     return runs
 
 
