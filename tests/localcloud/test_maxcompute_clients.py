@@ -291,7 +291,7 @@ def test_corrupt_or_mismatched_block_stores_nothing(odps):
     corrupt = bytearray(out.getvalue())
     corrupt[corrupt.index(b"abc") + 1] ^= 0x01  # "abc" -> "acc": still valid UTF-8, wrong CRC
     params = {"uploadid": session.id, "blockid": "0"}
-    with pytest.raises(errors.ODPSError, match="Checksum invalid"):
+    with pytest.raises(errors.ODPSError, match="MalformedDataStream.*checksum of record 1 does not match"):
         session._client.put(session._table.table_resource(), data=bytes(corrupt), params=params)
     with pytest.raises(errors.ODPSError, match="truncated"):
         session._client.put(session._table.table_resource(), data=out.getvalue()[:-2], params=params)

@@ -1,8 +1,7 @@
-"""Pure logic of the local MaxCompute: SQL parsing, partition specs, signatures, codecs, storage."""
+"""Pure logic of the local MaxCompute: SQL parsing, partition specs, signatures, storage."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from email.utils import formatdate
@@ -10,15 +9,11 @@ from email.utils import formatdate
 import pyarrow as pa
 import pytest
 import requests
-from odps import types as odps_types
 from odps.accounts import CloudAccount
-from odps.models import Record
 from odps.models.table import Table as OdpsTable
 from odps.models.table import TableSchema as OdpsTableSchema
-from odps.tunnel.io.reader import TunnelArrowReader
-from odps.tunnel.io.writer import BaseRecordWriter
 
-from localcloud.maxcompute import auth, codec, partitionspec, sql
+from localcloud.maxcompute import auth, partitionspec, sql
 from localcloud.maxcompute.errors import MaxComputeError, SqlError
 from localcloud.maxcompute.schema import Column, TableSchema
 from localcloud.maxcompute.storage import AlreadyCommitted, Storage, write_parquet
@@ -111,44 +106,7 @@ def test_rejects_a_wrong_secret_or_a_tampered_request():
     assert info.value.status == 401
 
 
-# --- codecs -------------------------------------------------------------------------------------------
-COLUMNS = [Column.create("id", "bigint"), Column.create("when", "datetime"), Column.create("d", "date")]
-
-
-def _record_stream(rows: list[list]) -> bytes:
-    schema = odps_types.OdpsSchema([odps_types.Column(c.name, c.type) for c in COLUMNS])
-    out = io.BytesIO()
-    writer = BaseRecordWriter(schema, out)
-    for row in rows:
-        writer.write(Record(schema=schema, values=row))
-    writer.close()
-    return out.getvalue()
-
-
-def test_record_stream_round_trips_and_detects_damage():
-    import datetime as dt
-
-    body = _record_stream([[1, dt.datetime(2024, 1, 2, 3, 4, 5), dt.date(2024, 1, 2)], [None, None, None]])
-    table = codec.decode_records(COLUMNS, body)
-    assert table.column("id").to_pylist() == [1, None]
-    assert codec.encode_records(COLUMNS, table) == body
-    for damaged in (body[:-1], body + b"\x00", body[:6] + bytes([body[6] ^ 1]) + body[7:]):
-        with pytest.raises(MaxComputeError) as info:
-            codec.decode_records(COLUMNS, damaged)
-        assert info.value.code == "MalformedDataStream"
-
-
-def test_arrow_framing_is_read_by_pyodps_and_verified():
-    table = pa.table({"id": pa.array(range(100), pa.int64())})
-    framed = codec.encode_arrow(table, chunk_size=64)
-    reader = TunnelArrowReader(odps_types.OdpsSchema([odps_types.Column("id", "bigint")]),
-                               lambda pos: io.BytesIO(framed))
-    assert reader.read().column("id").to_pylist() == list(range(100))
-    assert codec.decode_arrow(COLUMNS[:1], framed).equals(table)
-    damaged = bytearray(framed)
-    damaged[10] ^= 1
-    with pytest.raises(MaxComputeError, match="ChecksumError"):
-        codec.decode_arrow(COLUMNS[:1], bytes(damaged))
+# codecs: test_maxcompute_codec.py
 
 
 # --- storage ------------------------------------------------------------------------------------------
