@@ -153,14 +153,25 @@ def _read(data: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str, int | Non
     cells: list[tuple[str, int | None, Any, str]] = []
     if data[pos] == pbuf.TAG_ROW_DATA:
         pos += 1
+        names = _NAMES
         while data[pos] == pbuf.TAG_CELL:
             if data[pos + 1] != pbuf.TAG_CELL_NAME:
                 raise PlainBufferError(f"PlainBuffer: expected a cell name at offset {pos + 1}.")
-            name, pos = _name(data, pos + 2)
+            end = pos + 6 + _U32(data, pos + 2)[0]
+            name = names.get(data[pos + 6:end]) or _name(data, pos + 2)[0]
+            pos = end
             value, op, timestamp = None, None, None
             has_value = data[pos] == pbuf.TAG_CELL_VALUE
             if has_value:
                 value, pos = _value(data, pos + 1, False)
+                if data[pos] == pbuf.TAG_CELL_TIMESTAMP and data[pos + 9] == pbuf.TAG_CELL_CHECKSUM:
+                    # a put, the common case (an attribute's BINARY value comes as bytes)
+                    timestamp = _I64(data, pos + 1)[0]
+                    if timestamp < 0:
+                        raise PlainBufferError(f"PlainBuffer: negative cell timestamp {timestamp}.")
+                    cells.append((name, timestamp, value, "U"))
+                    pos += 11
+                    continue
             if data[pos] == pbuf.TAG_CELL_TYPE:
                 op, pos = data[pos + 1], pos + 2
             if data[pos] == pbuf.TAG_CELL_TIMESTAMP:
