@@ -33,6 +33,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
+from tablestore_channels.backup_layout import TableSource, WindowSource
+
 if TYPE_CHECKING:
     import odps
     import oss2
@@ -114,8 +116,8 @@ class SchemaReader(Reader, Protocol):
 
 @runtime_checkable
 class DescribedReader(Reader, Protocol):
-    def source(self) -> dict:
-        """What the run read (plugin, table, mode, window...) as JSON; called in the commit task."""
+    def source(self) -> TableSource | WindowSource:
+        """What the run read (plugin, table, mode, window...), for the manifest; called in the commit task."""
 
 
 @runtime_checkable

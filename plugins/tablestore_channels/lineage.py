@@ -10,13 +10,12 @@ The run's own manifest, totals, window or partition go in the event's extra.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tablestore_channels.backup_layout import without_run_folders
 from tablestore_channels.config.job import JobSpec
 
-_RUN_FOLDERS = re.compile(r"\d{8}/(\d{6}/|\d{14}-\d{14}/)?$")
 _TOTALS = ("rows", "bytes", "objects", "dirty", "changes", "read")
 
 
@@ -57,7 +56,7 @@ def output(job: JobSpec, summary: dict, namespaces: Namespaces) -> Dataset:
     writer = job.writer
     if job.writer_plugin == "oss":
         bucket = summary["manifest"].split("/")[2] if summary.get("manifest") else namespaces.oss_bucket(writer)
-        return _oss(bucket, _RUN_FOLDERS.sub("", writer.object))
+        return _oss(bucket, without_run_folders(writer.object))
     if job.writer_plugin == "odps":
         project, _, table = summary["table"].partition(".")
         return Dataset(f"maxcompute://{project}", table)

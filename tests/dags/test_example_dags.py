@@ -39,3 +39,31 @@ def test_example_dags_import_nothing_of_the_development_tools():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         assert not {name.split(".")[0] for name in imported} & tools, path.name
+
+
+def _default_prefix(template: str, **params) -> str:
+    """``template`` rendered with the channel macros (an instance named ``inst``) and ``params``."""
+    import jinja2
+
+    from tablestore_channels import backup_layout
+
+    macros = {**backup_layout.macros(), "tablestore_instance": lambda conn_id: "inst"}
+    return jinja2.Environment().from_string(template).render(
+        params={"table": "orders", "tablestore_conn_id": "tablestore_default", **params}, **macros)
+
+
+def test_the_stream_sync_writes_its_windows_one_slash_under_the_prefix_given_or_the_default():
+    from tablestore_channels.example_dags import tablestore_stream_sync_oss
+
+    template = tablestore_stream_sync_oss.WRITER.object
+    assert _default_prefix(template, object_prefix="") == "inst/orders/"
+    assert _default_prefix(template, object_prefix="backups/orders") == "backups/orders/"
+    assert _default_prefix(template, object_prefix="backups/orders/") == "backups/orders/"
+
+
+def test_the_point_in_time_restore_defaults_to_the_prefixes_the_syncs_write():
+    from tablestore_channels.example_dags import tablestore_restore_point_in_time
+
+    reader = tablestore_restore_point_in_time._READER
+    assert _default_prefix(reader["exportPrefix"], export_prefix="") == "tablestore/orders/"
+    assert _default_prefix(reader["streamPrefix"], stream_prefix="") == "inst/orders/"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tablestore_channels.readers.export_source import StreamWindow, TableExport
+from tablestore_channels.backup_layout import Manifest
+from tablestore_channels.readers.export_source import ExportedWindow, TableExport
 from tests.support.exports import create_table, manifests, oss_bucket
 from tests.support.streams import boundary, create_stream_table, now_ms, put, run_window, stream_job
 
@@ -42,9 +43,9 @@ def test_a_full_export_records_its_source_and_reading_period(endpoints):
         "table_max_versions": 3, "table_time_to_live": -1}
     assert before <= full["read_started_at_ms"] <= full["read_finished_at_ms"] <= after
     assert full["read_started_at"].endswith("+00:00") and full["read_finished_at"].endswith("+00:00")
-    export = TableExport.of("k", full)
+    export = TableExport.of("k", Manifest.model_validate(full))
     assert export is not None and export.full_versions and export.max_versions == 3
-    row_export = TableExport.of("k", rows)
+    row_export = TableExport.of("k", Manifest.model_validate(rows))
     assert row_export is not None and not row_export.full_versions and "mode 'normal'" in row_export.why_not
 
 
@@ -58,6 +59,6 @@ def test_a_stream_window_records_its_bounds_mode_and_sequence_info(endpoints):
     end = boundary()  # already past when the window is planned (lag 0)
     run_window(endpoints, stream_job("src_window", start, end), run_key="w")
     (manifest,) = manifests(oss_bucket(endpoints), f"stream/src_window/{start}-{end}/")
-    window = StreamWindow.of("k", manifest)
-    assert window == StreamWindow("k", "src_window", start, end, "multi_version", True)
+    window = ExportedWindow.of("k", Manifest.model_validate(manifest))
+    assert window == ExportedWindow("k", "src_window", start, end, "multi_version", True)
     assert manifest["read_started_at_ms"] <= manifest["read_finished_at_ms"]

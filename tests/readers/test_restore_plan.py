@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from types import SimpleNamespace
 
 import oss2
 import pytest
 
+from tablestore_channels.backup_layout import Manifest, TableSource, WindowSource
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig
 from tablestore_channels.errors import PreconditionError
@@ -69,11 +69,11 @@ class FakeBucket:
                columns: tuple = (), whole_table: bool = True, max_version: int | None = None) -> str:
         """A committed full export under EXPORTS: a data object and its manifest."""
         self.put(f"{EXPORTS}{run}_00000_00000.csv")
-        source = {"plugin": "ots", "table": table, "mode": mode, "columns": list(columns),
-                  "whole_table": whole_table, "max_version": max_version, "table_max_versions": 3,
-                  "primary_key": [["id", "STRING"]], "defined_columns": [], "table_time_to_live": -1}
-        manifest = {"source": source, "read_started_at_ms": ms(started), "read_finished_at_ms": ms(finished)}
-        return self.put(f"{EXPORTS}{run}_manifest.json", json.dumps(manifest).encode())
+        source = TableSource(table=table, mode=mode, columns=columns, whole_table=whole_table, max_version=max_version,
+                             table_max_versions=3, primary_key=(("id", "STRING"),), defined_columns=(),
+                             table_time_to_live=-1)
+        manifest = _manifest(EXPORTS, run, source, read_started_at_ms=ms(started), read_finished_at_ms=ms(finished))
+        return self.put(f"{EXPORTS}{run}_manifest.json", manifest)
 
     def window(self, start: str, end: str, *, run: str = "scheduled", table: str = "t", mode: str = MULTI_VERSION,
                sequence_info: bool = True, committed: bool = True, modified: int = 0) -> str:
@@ -83,14 +83,24 @@ class FakeBucket:
         self.put(f"{folder}{run}_00000_00000.csv", modified=modified)
         if not committed:
             return folder
-        source = {"plugin": "otsstream", "table": table, "mode": mode, "sequence_info": sequence_info,
-                  "start_ms": low, "end_ms": high}
-        return self.put(f"{folder}{run}_manifest.json", json.dumps({"source": source}).encode(), modified)
+        source = WindowSource(table=table, mode=mode, sequence_info=sequence_info, start_ms=low, end_ms=high)
+        return self.put(f"{folder}{run}_manifest.json", _manifest(folder, run, source), modified)
 
     def windows(self, first: str, last_end: str, minutes: int = 5) -> None:
         """Committed windows of ``minutes`` tiling [first, last_end)."""
         for start in range(ms(first), ms(last_end), minutes * MINUTE):
             self.window(iso(start)[:19], iso(start + minutes * MINUTE)[:19])
+
+
+def _manifest(prefix: str, run: str, source: TableSource | WindowSource, **read: int) -> bytes:
+    """The manifest of a one-object run, as the OSS writer commits it."""
+    key = f"{prefix}{run}_00000_00000.csv"
+    return Manifest.model_validate({
+        **read, "source": source, "bucket": FakeBucket.bucket_name, "prefix": prefix, "run_key": run,
+        "format": {"fileFormat": "csv", "fieldDelimiter": ",", "encoding": "UTF-8", "nullFormat": "null",
+                   "dateFormat": "yyyy-MM-dd HH:mm:ss", "compress": "none", "header": False, "columns": []},
+        "objects": [{"key": key, "split": 0, "part": 0, "rows": 1, "bytes": 1}],
+        "totals": {"rows": 1, "bytes": 1, "objects": 1, "dirty": 0}}).to_json()
 
 
 def _compact(at_ms: int) -> str:
@@ -108,8 +118,10 @@ class FixedClock:
 
 
 def config(point: str = "2026-03-01T10:12:30Z", **parameter) -> PointInTimeReaderConfig:
+    """The reader's parameters as a job holds them (errors name the job's keys)."""
     return PointInTimeReaderConfig.from_parameter(
-        {"table": "t", "exportPrefix": EXPORTS, "streamPrefix": STREAM, "pointInTime": point, **parameter})
+        {"table": "t", "exportPrefix": EXPORTS, "streamPrefix": STREAM, "pointInTime": point, **parameter},
+        "configuration.reader.parameter")
 
 
 def resolve(bucket: FakeBucket, point: str = "2026-03-01T10:12:30Z", **parameter) -> RestorePlan:
@@ -260,10 +272,29 @@ def test_the_export_must_have_finished_reading_a_skew_before_t():
 def test_no_export_of_the_table_is_refused_naming_the_prefix():
     bucket = FakeBucket()
     bucket.export("other", "2026-03-01T10:01:00", "2026-03-01T10:03:00", table="other_table")
-    bucket.put(f"{EXPORTS}stray_manifest.json", json.dumps({"source": {"plugin": "otsstream"}}).encode())
+    stray = WindowSource(table="t", mode=MULTI_VERSION, sequence_info=True, start_ms=0, end_ms=1)  # not an export
+    bucket.put(f"{EXPORTS}stray_manifest.json", _manifest(EXPORTS, "stray", stray))
     bucket.windows("2026-03-01T09:55:00", "2026-03-01T10:20:00")
     error = refusal(bucket)
     assert str(error).startswith(f"no committed full export of table 't' under oss://backups/{EXPORTS} ")
+    assert error.key == KEY + "exportPrefix"
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b'{"manifest_version": 2}', "manifest_version 2: this version of the package reads 1 (written by a newer "
+                                 "version: upgrade to read it)"),
+    (b"{}", "manifest_version None"),
+    (b'{"manifest_version": 1}', "objects: Field required"),
+    (b"<html>", "not JSON"),
+])
+def test_a_manifest_this_version_cannot_read_is_refused_naming_it_and_why(body, problem):
+    bucket = FakeBucket()
+    bucket.export("e1", "2026-03-01T10:01:00", "2026-03-01T10:03:00")
+    bucket.put(f"{EXPORTS}later_manifest.json", body)
+    bucket.windows("2026-03-01T09:55:00", "2026-03-01T10:20:00")
+    error = refusal(bucket)
+    assert str(error).startswith(f"oss://backups/{EXPORTS}later_manifest.json is not an export manifest this "
+                                 f"version reads ({problem}")
     assert error.key == KEY + "exportPrefix"
 
 

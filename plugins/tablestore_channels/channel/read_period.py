@@ -9,9 +9,10 @@ its last one, so the period they bound holds every read.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Sequence
+
+from tablestore_channels.backup_layout import iso
 
 STARTED, FINISHED = "read_started_at", "read_finished_at"
 # what each split's result carries (ms)
@@ -20,10 +21,6 @@ SPLIT_STARTED, SPLIT_FINISHED = "read_started_ms", "read_finished_ms"
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def of_splits(results: Sequence[dict]) -> dict:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import pendulum
 
+from tablestore_channels import backup_layout
+
 MACRO = "stream_window"
 DATE_MACRO = "run_date"
 # The run's time: the logical date, or when it was to run for runs without one.
@@ -47,9 +49,8 @@ class StreamWindow:
 
     @property
     def path(self) -> str:
-        """``<yyyymmdd>/<start>-<end>/`` in UTC: where the window's objects go under a prefix."""
-        start, end = self.start.in_timezone("UTC"), self.end.in_timezone("UTC")
-        return f"{start:%Y%m%d}/{start.strftime(_KEY_TIME)}-{end.strftime(_KEY_TIME)}/"
+        """Where the window's objects go under a prefix (:func:`backup_layout.window_folder`)."""
+        return backup_layout.window_folder(self.start_ms, self.end_ms)
 
     @property
     def start_instant(self) -> str:
@@ -106,7 +107,7 @@ def macros() -> dict[str, object]:
 
 
 def _instant(moment: pendulum.DateTime) -> str:
-    return moment.in_timezone("UTC").isoformat(timespec="milliseconds")
+    return backup_layout.iso(_millis(moment))
 
 
 def _millis(moment: pendulum.DateTime) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.parameters import MB, Parameters, is_templated
+from tablestore_channels.config.parameters import MB, JobKeys, Parameters, is_templated
 from tablestore_channels.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ _FORBIDDEN_IN_VALUE = re.compile(r"""['"/\\=,\x00-\x1f]""")
 
 
 @dataclass(frozen=True)
-class ODPSWriterConfig:
+class ODPSWriterConfig(JobKeys):
     """Validated ODPSWriter parameters.
 
     ``columns`` None means ``["*"]`` (every table column, in table order). ``partition`` is the
@@ -36,6 +36,7 @@ class ODPSWriterConfig:
     empty_as_null: bool = False
     block_size: int = 64 * MB
     datasource: str = connection_ids.MAXCOMPUTE
+    path: str = field(default="writer.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "table", "column", "partition", "truncate", "emptyAsNull", "blockSizeInMB",
                "consistencyCommit")
@@ -49,7 +50,7 @@ class ODPSWriterConfig:
         if p.has("consistencyCommit") and not p.boolean("consistencyCommit"):
             log.info("%s: consistencyCommit=false is ignored: this writer always commits all or nothing.",
                      p.key("consistencyCommit"))
-        return cls(
+        return cls(path=path,
             table=p.string("table"),
             truncate=p.boolean("truncate"),
             columns=_columns(p),

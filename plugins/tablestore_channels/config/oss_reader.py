@@ -7,11 +7,11 @@ export's own settings (:meth:`OSSReaderConfig.format_for`), otherwise to DataX's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.parameters import Parameters, as_int
+from tablestore_channels.config.parameters import JobKeys, Parameters, as_int
 from tablestore_channels.errors import ConfigError, DirtyRecord
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.values import parse_value
@@ -60,7 +60,7 @@ class FileSettings:
 
 
 @dataclass(frozen=True)
-class OSSReaderConfig:
+class OSSReaderConfig(JobKeys):
     """Validated OSSReader parameters.
 
     Exactly one source: ``objects`` (prefixes or keys, ``*``/``?`` wildcards allowed) or
@@ -80,6 +80,7 @@ class OSSReaderConfig:
     skip_header: bool | None = None
     bucket: str | None = None
     datasource: str = connection_ids.OSS
+    path: str = field(default="reader.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "bucket", "object", "manifest", "column", "fileFormat", "fieldDelimiter",
                "encoding", "nullFormat", "compress", "skipHeader")
@@ -99,7 +100,7 @@ class OSSReaderConfig:
         compress = p.choice("compress", COMPRESSIONS, None)
         if file_format == "parquet" and compress == "gzip":
             raise ConfigError(p.key("compress"), "parquet compresses its pages itself.", "remove 'compress'.")
-        return cls(
+        return cls(path=path,
             objects=objects, manifest=manifest,
             columns=tuple(_column(entry, f"{p.key('column')}[{i}]") for i, entry in enumerate(columns)),
             file_format=file_format, field_delimiter=_text(raw, p, "fieldDelimiter"),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.parameters import MB, Parameters, is_templated
+from tablestore_channels.config.parameters import MB, JobKeys, Parameters, is_templated
 from tablestore_channels.errors import ConfigError
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.delimited import DelimitedFormat
@@ -16,7 +16,7 @@ WRITE_MODES = ("truncate", "append", "nonConflict")
 
 
 @dataclass(frozen=True)
-class OSSWriterConfig:
+class OSSWriterConfig(JobKeys):
     """Validated OSSWriter parameters.
 
     ``object`` is the prefix of every object the run writes; ``bucket`` None means the bucket of
@@ -37,6 +37,7 @@ class OSSWriterConfig:
     compress: str = "none"
     bucket: str | None = None
     datasource: str = connection_ids.OSS
+    path: str = field(default="writer.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "bucket", "object", "writeMode", "fileFormat", "fieldDelimiter", "encoding",
                "nullFormat", "dateFormat", "header", "suffix", "maxFileSize", "compress")
@@ -69,7 +70,7 @@ class OSSWriterConfig:
         if file_format != "parquet":
             _check_delimited(p, kind=file_format, field_delimiter=field_delimiter, encoding=encoding,
                              null_format=null_format, date_format=date_format)
-        return cls(
+        return cls(path=path,
             object=prefix,
             write_mode=p.choice("writeMode", WRITE_MODES),
             file_format=file_format,

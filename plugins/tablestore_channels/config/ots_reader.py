@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
-from tablestore_channels.config.parameters import Parameters, as_int, is_templated
+from tablestore_channels.config.parameters import JobKeys, Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 
@@ -31,7 +31,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class OTSReaderConfig:
+class OTSReaderConfig(JobKeys):
     """Validated OTSReader parameters.
 
     ``begin``/``end`` are the configured PK bounds (a prefix of the PK is allowed); ``split`` are
@@ -50,6 +50,7 @@ class OTSReaderConfig:
     max_retry_time: int = 18
     retry_pause_ms: int = 100
     datasource: str = connection_ids.TABLESTORE
+    path: str = field(default="reader.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "table", "column", "range", "mode", "timeRange", "maxVersion",
                "maxRetryTime", "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
@@ -78,7 +79,7 @@ class OTSReaderConfig:
         if max_version is not None and mode != MULTI_VERSION:
             raise ConfigError(p.key("maxVersion"), "applies to mode multiVersion only.",
                               "remove it, or set mode to multiVersion.")
-        config = cls(
+        config = cls(path=path,
             table=p.string("table"), columns=columns, begin=begin or (keys.INF_MIN,),
             end=end or (keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
             max_version=max_version, max_retry_time=p.integer("maxRetryTime", 18, minimum=0),

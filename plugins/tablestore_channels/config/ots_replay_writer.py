@@ -9,17 +9,17 @@ the table with them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.ots_writer import batch_count
-from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.config.parameters import JobKeys, Parameters
 
 
 @dataclass(frozen=True)
-class OTSReplayWriterConfig:
+class OTSReplayWriterConfig(JobKeys):
     """Validated parameters of the replay writer."""
 
     table: str
@@ -28,6 +28,7 @@ class OTSReplayWriterConfig:
     max_retry_time: int = 18
     retry_pause_ms: int = 100
     datasource: str = connection_ids.TABLESTORE
+    path: str = field(default="writer.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "table", "createTableIfMissing", "batchWriteCount", "maxRetryTime",
                "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
@@ -36,7 +37,7 @@ class OTSReplayWriterConfig:
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSReplayWriterConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
         refuse_inline_credentials(p)
-        return cls(
+        return cls(path=path,
             table=p.string("table"), create_table_if_missing=p.boolean("createTableIfMissing", False),
             batch_write_count=batch_count(p, 200), max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
-from tablestore_channels.config.parameters import Parameters, as_int, is_templated
+from tablestore_channels.config.parameters import JobKeys, Parameters, as_int, is_templated
 from tablestore_channels.errors import ConfigError
 
 DEFAULT_STATUS_TABLE = "TableStoreStreamReaderStatusTable"
@@ -42,7 +42,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
-class OTSStreamReaderConfig:
+class OTSStreamReaderConfig(JobKeys):
     """Validated OTSStreamReader parameters; ``start_ms``/``end_ms`` bound the window ``[start, end)``.
 
     They are None while a time is still a template or a job variable (``${start_time}``): a job
@@ -60,6 +60,7 @@ class OTSStreamReaderConfig:
     lag_minutes: float = 5.0
     allow_data_loss: bool = False
     datasource: str = connection_ids.TABLESTORE
+    path: str = field(default="reader.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "dataTable", "statusTable", "startTimestampMillis", "endTimestampMillis",
                "startTimeString", "endTimeString", "date", "mode", "column", "isExportSequenceInfo",
@@ -96,7 +97,7 @@ class OTSStreamReaderConfig:
         elif columns:
             raise ConfigError(p.key("column"), "applies to mode single_version_and_update_only only; the "
                               "multi-version mode exports every changed column.", "remove 'column'.")
-        return cls(
+        return cls(path=path,
             data_table=p.string("dataTable"), start_ms=start_ms, end_ms=end_ms,
             status_table=p.string("statusTable", DEFAULT_STATUS_TABLE), mode=mode, columns=columns,
             export_sequence_info=export_sequence_info, max_retries=p.integer("maxRetries", 30, minimum=0),

@@ -6,12 +6,12 @@ The reader's fields map by position onto ``primaryKey`` and then ``column``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
-from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.config.parameters import JobKeys, Parameters
 from tablestore_channels.errors import ConfigError
 
 PUT_ROW, UPDATE_ROW = "PutRow", "UpdateRow"
@@ -31,7 +31,7 @@ class TargetColumn:
 
 
 @dataclass(frozen=True)
-class OTSWriterConfig:
+class OTSWriterConfig(JobKeys):
     """Validated OTSWriter parameters.
 
     ``create_table_if_missing``: create ``table`` in prepare with ``primary_key`` (and ``columns``
@@ -47,6 +47,7 @@ class OTSWriterConfig:
     batch_write_count: int = 100
     create_table_if_missing: bool = False
     datasource: str = connection_ids.TABLESTORE
+    path: str = field(default="writer.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "table", "primaryKey", "column", "writeMode", "maxRetryTime",
                "retryPauseInMillisecond", "batchWriteCount", "createTableIfMissing", *INLINE_CREDENTIAL_KEYS)
@@ -70,7 +71,7 @@ class OTSWriterConfig:
             raise ConfigError(p.key("column"), f"names {duplicate!r} twice (primaryKey and column together).",
                               "give each column once.")
         write_mode = p.choice("writeMode", (PUT_ROW, UPDATE_ROW), PUT_ROW)
-        return cls(
+        return cls(path=path,
             table=p.string("table"), primary_key=primary_key, columns=columns, write_mode=write_mode,
             max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),

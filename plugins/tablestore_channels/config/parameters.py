@@ -123,3 +123,14 @@ def as_int(value: Any, key: str, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ConfigError(key, f"must be at least {minimum}, got {value!r}.")
     return number
+
+
+class JobKeys:
+    """A plugin's parameter class that knows where the job holds it (``path``, e.g.
+    ``configuration.writer.parameter``), so an error its reader or writer raises at run time names
+    the key as the job spells it, and the operator finds the DAG param that set it."""
+
+    path: str
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}"

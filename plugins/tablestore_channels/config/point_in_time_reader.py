@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.oss_reader import column_type
-from tablestore_channels.config.parameters import Parameters
+from tablestore_channels.config.parameters import JobKeys, Parameters
 from tablestore_channels.errors import ConfigError
 
 EXPORT_PHASE, WINDOWS_PHASE = "export", "windows"
@@ -34,7 +34,7 @@ LATEST = "latest"
 
 
 @dataclass(frozen=True)
-class PointInTimeReaderConfig:
+class PointInTimeReaderConfig(JobKeys):
     table: str
     export_prefix: str
     stream_prefix: str
@@ -46,6 +46,7 @@ class PointInTimeReaderConfig:
     max_clock_skew_ms: int = 1000
     bucket: str | None = None
     datasource: str = connection_ids.OSS
+    path: str = field(default="reader.parameter", compare=False)  # where the job holds it
 
     ALLOWED = ("datasource", "bucket", "table", "exportPrefix", "streamPrefix", "pointInTime", "phase",
                "exportManifest", "column", "maxClockSkewMillis")
@@ -60,7 +61,7 @@ class PointInTimeReaderConfig:
             if not isinstance(entry, Mapping) or set(entry) != {"name", "type"} or not entry["name"]:
                 raise ConfigError(key, f"must be {{\"name\": ..., \"type\": ...}}, got {entry!r}.")
             columns.append((str(entry["name"]), column_type(entry["type"], f"{key}.type")))
-        return cls(
+        return cls(path=path,
             table=p.string("table"), export_prefix=_prefix(p, "exportPrefix"), stream_prefix=_prefix(p, "streamPrefix"),
             point_us=None if text.strip().lower() == LATEST else _moment(text, p.key("pointInTime")), point_text=text,
             phase=p.choice("phase", (EXPORT_PHASE, WINDOWS_PHASE), EXPORT_PHASE),

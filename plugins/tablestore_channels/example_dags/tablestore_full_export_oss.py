@@ -54,8 +54,7 @@ READER = ots_export_reader(mode="{{ params.mode }}")
 WRITER = OSSWriter(
     oss_conn_id="{{ params.oss_conn_id }}",
     # one prefix per run: two exports of a day both stay (truncate replaces only a rerun's objects)
-    object="{{ params.object or 'tablestore/' ~ params.table ~ '/' ~ "
-           + stream_window.date_template("UTC", "%Y%m%d/%H%M%S") + " ~ '/' }}",
+    object="{{ params.object or export_prefix(params.table) ~ export_folder(" + stream_window.RUN_TIME + ") }}",
     write_mode="{{ params.write_mode }}",
     max_file_size_mb="{{ params.max_file_size_mb }}",
     **oss_format_writer(),

@@ -50,9 +50,9 @@ _READER = {
     "datasource": "{{ params.oss_conn_id }}",
     "bucket": "{{ params.bucket }}",
     "table": "{{ params.table }}",
-    "exportPrefix": "{{ params.export_prefix or ('tablestore/' ~ params.table ~ '/') }}",
-    "streamPrefix": "{{ params.stream_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ "
-                    "params.table ~ '/') }}",
+    "exportPrefix": "{{ params.export_prefix or export_prefix(params.table) }}",
+    "streamPrefix": "{{ params.stream_prefix or stream_prefix(tablestore_instance(params.tablestore_conn_id), "
+                    "params.table) }}",
     "pointInTime": "{{ params.point_in_time }}",
     "column": "{{ params.columns or [] }}",
 }

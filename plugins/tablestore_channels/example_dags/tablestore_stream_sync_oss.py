@@ -68,7 +68,9 @@ export), unless `allow_data_loss` is set.
 # each window goes into <prefix>/<yyyymmdd>/<start>-<end>/ (the stream channel adds the folder)
 WRITER = OSSWriter(
     oss_conn_id="{{ params.oss_conn_id }}",
-    object="{{ params.object_prefix or (tablestore_instance(params.tablestore_conn_id) ~ '/' ~ params.table) }}/",
+    # one '/' before the window folder, whether or not the prefix given ends with one
+    object="{{ (params.object_prefix or stream_prefix(tablestore_instance(params.tablestore_conn_id), "
+           "params.table)).rstrip('/') }}/",
     write_mode="truncate",
     **oss_format_writer(),
 )

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from airflow.sdk import Asset, AssetAlias, BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException
 
-from tablestore_channels import jobrun, lineage
+from tablestore_channels import backup_layout, jobrun, lineage
 from tablestore_channels.channel import stream_window
 from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
@@ -54,8 +54,9 @@ def tablestore_instance(conn_id: str) -> str:
 
 
 def channel_macros() -> dict[str, Any]:
-    """The macros a channel's templates call: ``stream_window``, ``run_date``, ``tablestore_instance``."""
-    return {**stream_window.macros(), "tablestore_instance": tablestore_instance}
+    """The macros a channel's templates call: ``stream_window``, ``run_date``, ``tablestore_instance``,
+    and the default folders of :mod:`backup_layout` (``export_prefix``, ``stream_prefix``, ``export_folder``)."""
+    return {**stream_window.macros(), **backup_layout.macros(), "tablestore_instance": tablestore_instance}
 
 
 class ChannelMacros(BaseOperator):

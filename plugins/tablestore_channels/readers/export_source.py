@@ -12,45 +12,32 @@ reads it back to tell which exports and windows can serve a restore, and with wh
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from tablestore_channels.backup_layout import Manifest, TableSource, WindowSource, iso
 from tablestore_channels.config.ots_reader import MULTI_VERSION, OTSReaderConfig
 from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
 from tablestore_channels.ots_client import keys
 
-TABLE_PLUGIN, STREAM_PLUGIN = "ots", "otsstream"
 
-
-def _iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
-
-
-def table_source(config: OTSReaderConfig, describe: Any) -> dict:
+def table_source(config: OTSReaderConfig, describe: Any) -> TableSource:
     """The block of a full export: ``describe`` is the table's DescribeTable response."""
     meta, options = describe.table_meta, describe.table_options
     whole = all(keys.is_infinite(v) for v in (*config.begin, *config.end)) and config.forward
-    return {
-        "plugin": TABLE_PLUGIN, "table": config.table, "mode": config.mode,
-        "columns": [c.name for c in config.columns if not c.is_constant],
-        "whole_table": whole and config.time_range is None,
-        "max_version": config.max_version,
-        "primary_key": [[name, kind] for name, kind, *_ in meta.schema_of_primary_key],
-        "defined_columns": [[name, kind] for name, kind, *_ in (meta.defined_columns or [])],
-        "table_max_versions": options.max_version, "table_time_to_live": options.time_to_live,
-    }
+    return TableSource(
+        table=config.table, mode=config.mode, columns=tuple(c.name for c in config.columns if not c.is_constant),
+        whole_table=whole and config.time_range is None, max_version=config.max_version,
+        primary_key=tuple((name, kind) for name, kind, *_ in meta.schema_of_primary_key),
+        defined_columns=tuple((name, kind) for name, kind, *_ in (meta.defined_columns or [])),
+        table_max_versions=options.max_version, table_time_to_live=options.time_to_live)
 
 
-def window_source(config: OTSStreamReaderConfig) -> dict:
+def window_source(config: OTSStreamReaderConfig) -> WindowSource:
     """The block of a stream window."""
     assert config.start_ms is not None and config.end_ms is not None  # a reader has a rendered window
-    return {
-        "plugin": STREAM_PLUGIN, "table": config.data_table, "mode": config.mode,
-        "sequence_info": config.export_sequence_info,
-        "start_ms": config.start_ms, "end_ms": config.end_ms,
-        "start": _iso(config.start_ms), "end": _iso(config.end_ms),
-    }
+    return WindowSource(table=config.data_table, mode=config.mode, sequence_info=config.export_sequence_info,
+                        start_ms=config.start_ms, end_ms=config.end_ms)
 
 
 @dataclass(frozen=True)
@@ -68,28 +55,28 @@ class TableExport:
     max_versions: int
 
     @classmethod
-    def of(cls, key: str, manifest: dict) -> TableExport | None:
+    def of(cls, key: str, manifest: Manifest) -> TableExport | None:
         """None for a manifest of anything else (or of an export made before they recorded it)."""
-        source = manifest.get("source") or {}
-        if source.get("plugin") != TABLE_PLUGIN or "read_started_at_ms" not in manifest:
+        source = manifest.source
+        if (not isinstance(source, TableSource) or manifest.read_started_at_ms is None
+                or manifest.read_finished_at_ms is None):
             return None
         why = ""
-        if source["mode"] != MULTI_VERSION:
-            why = (f"it was read in mode {source['mode']!r} (one record per row), so its cells would be "
+        if source.mode != MULTI_VERSION:
+            why = (f"it was read in mode {source.mode!r} (one record per row), so its cells would be "
                    "restored with new timestamps that hide the stream's versions")
-        elif source["columns"]:
-            why = f"it read only the columns {source['columns']}"
-        elif not source["whole_table"]:
+        elif source.columns:
+            why = f"it read only the columns {list(source.columns)}"
+        elif not source.whole_table:
             why = "it read a key range or a time range, not the whole table"
-        elif source["max_version"] is not None and source["max_version"] < source["table_max_versions"]:
-            why = f"it read {source['max_version']} of the {source['table_max_versions']} versions the table keeps"
-        return cls(key, source["table"], manifest["read_started_at_ms"], manifest["read_finished_at_ms"],
-                   not why, why, tuple((n, t) for n, t in source["primary_key"]),
-                   tuple((n, t) for n, t in source["defined_columns"]), source["table_max_versions"])
+        elif source.max_version is not None and source.max_version < source.table_max_versions:
+            why = f"it read {source.max_version} of the {source.table_max_versions} versions the table keeps"
+        return cls(key, source.table, manifest.read_started_at_ms, manifest.read_finished_at_ms, not why, why,
+                   source.primary_key, source.defined_columns, source.table_max_versions)
 
 
 @dataclass(frozen=True)
-class StreamWindow:
+class ExportedWindow:
     """What a restore needs of a stream window's manifest."""
 
     manifest_key: str
@@ -100,13 +87,12 @@ class StreamWindow:
     sequence_info: bool
 
     @classmethod
-    def of(cls, key: str, manifest: dict) -> StreamWindow | None:
-        source = manifest.get("source") or {}
-        if source.get("plugin") != STREAM_PLUGIN:
+    def of(cls, key: str, manifest: Manifest) -> ExportedWindow | None:
+        source = manifest.source
+        if not isinstance(source, WindowSource):
             return None
-        return cls(key, source["table"], source["start_ms"], source["end_ms"], source["mode"],
-                   source["sequence_info"])
+        return cls(key, source.table, source.start_ms, source.end_ms, source.mode, source.sequence_info)
 
     @property
     def window(self) -> str:
-        return f"[{_iso(self.start_ms)}, {_iso(self.end_ms)})"
+        return f"[{iso(self.start_ms)}, {iso(self.end_ms)})"

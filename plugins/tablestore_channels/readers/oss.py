@@ -19,7 +19,6 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -30,12 +29,12 @@ from typing import IO, Any, cast
 import oss2
 import requests
 
+from tablestore_channels.backup_layout import BOOKKEEPING_SUFFIXES, MANIFEST_SUFFIX, Manifest, ManifestError
 from tablestore_channels.config import ots_reader, ots_stream_reader
 from tablestore_channels.config.oss_reader import FileSettings, OSSReaderConfig, SourceColumn
 from tablestore_channels.contract import Connections, Reader, Rejected
 from tablestore_channels.errors import DirtyRecord, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
-from tablestore_channels.formats.export_layout import BOOKKEEPING_SUFFIXES, MANIFEST_SUFFIX, MANIFEST_VERSION
 from tablestore_channels.formats.parquet import iter_parquet_records
 from tablestore_channels.formats.values import parse_value
 from tablestore_channels.retrying import Retry, oss_retriable
@@ -138,10 +137,11 @@ class OSSReader(Reader):
         if self.config.manifest:
             key = self._manifest_key(self.config.manifest)
             manifest = self._manifest(key)
-            objects = [{"key": o["key"], "bytes": o["bytes"], "sha256": o.get("sha256")} for o in manifest["objects"]]
+            objects: list[dict[str, Any]] = [{"key": o.key, "bytes": o.size, "sha256": o.sha256}
+                                             for o in manifest.objects]
             self._check_listed(objects, key)
-            settings = self.config.format_for(manifest.get("format"))
-            source_names = list(manifest.get("format", {}).get("columns") or [])
+            settings = self.config.format_for(manifest.format.to_parameter())
+            source_names = list(manifest.format.columns)
             where = f"manifest oss://{self.bucket.bucket_name}/{key}"
         else:
             objects = self._listed()
@@ -158,7 +158,7 @@ class OSSReader(Reader):
                        for group in splits]
         return descriptors, self._field_names(source_names)
 
-    def _manifest(self, key: str) -> dict:
+    def _manifest(self, key: str) -> Manifest:
         try:
             body = self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read())
         except oss2.exceptions.NoSuchKey as error:
@@ -166,13 +166,10 @@ class OSSReader(Reader):
                 f"no manifest at oss://{self.bucket.bucket_name}/{key}: the export did not complete, or the key "
                 "is wrong. Fix: give the manifest key of a complete export (<prefix><run>_manifest.json).") from error
         try:
-            manifest = json.loads(body)
-            if manifest.get("manifest_version") != MANIFEST_VERSION or not isinstance(manifest.get("objects"), list):
-                raise ValueError(f"manifest_version {manifest.get('manifest_version')!r}")
-        except (ValueError, AttributeError) as error:
+            return Manifest.from_json(body)
+        except ManifestError as error:
             raise PreconditionError(f"oss://{self.bucket.bucket_name}/{key} is not an export manifest this reader "
                                     f"knows ({error}). Fix: give the manifest of an OSSWriter export.") from None
-        return manifest
 
     def _manifest_key(self, given: str) -> str:
         """``given`` when it names a manifest, else the newest manifest of rows under the prefix
@@ -188,10 +185,11 @@ class OSSReader(Reader):
             raise PreconditionError(
                 f"no committed export under oss://{self.bucket.bucket_name}/{given} (no {MANIFEST_SUFFIX} object). "
                 "Fix: give the prefix of a complete export, or its manifest key.",
-                key="configuration.reader.parameter.manifest")
+                key=self.config.key("manifest"))
         cells: list[str] = []
         for _, key in sorted(found, reverse=True):
-            mode = (self._manifest(key).get("source") or {}).get("mode")
+            source = self._manifest(key).source
+            mode = source.mode if source else None
             if mode not in CELL_MODES:
                 log.info("Newest export of rows under %s: %s%s", given, key,
                          f" (newer exports of cells skipped: {', '.join(cells)})" if cells else "")
@@ -201,7 +199,7 @@ class OSSReader(Reader):
             f"the {len(cells)} export(s) under oss://{self.bucket.bucket_name}/{given} are all of cells (mode "
             f"multiVersion or stream windows, e.g. {cells[0]}): one record per cell version, not rows. Fix: restore them "
             "with tablestore_restore_point_in_time, or give the prefix or manifest of an export in mode normal.",
-            key="configuration.reader.parameter.manifest")
+            key=self.config.key("manifest"))
 
     def _check_listed(self, objects: list[dict], manifest_key: str) -> None:
         """Every object the manifest lists is there with its listed size: one listing of the

@@ -23,6 +23,7 @@ from typing import Any
 import tablestore
 from tablestore import OTSServiceError
 
+from tablestore_channels.backup_layout import TableSource
 from tablestore_channels.config.ots_reader import MULTI_VERSION, Column, OTSReaderConfig
 from tablestore_channels.contract import Connections, DescribedReader, PagedReader, TypedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
@@ -108,7 +109,7 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
                 raise PreconditionError(
                     f"Tablestore table {self.config.table!r} does not exist in this instance. "
                     "Fix: check the table name and the connection's instance.",
-                    key="configuration.reader.parameter.table") from error
+                    key=self.config.key("table")) from error
             raise
         meta = desc.table_meta
         return TableInfo(
@@ -118,7 +119,7 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
             defined_types=tuple(kind for _, kind, *_ in (meta.defined_columns or [])),
         )
 
-    def source(self) -> dict:
+    def source(self) -> TableSource:
         """The table and how it was read, for the manifest (:mod:`export_source`)."""
         return table_source(self.config, self.retry.call("DescribeTable", self.client.describe_table,
                                                          self.config.table))
@@ -198,7 +199,7 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
             return columns
         if not table.defined_columns:
             raise ConfigError(
-                "reader.parameter.column",
+                self.config.key("column"),
                 f"is empty, and table {table.name!r} declares no predefined columns, so 'all columns' has no "
                 "fixed order.", "list the columns to export, or use mode multiVersion (one record per cell).")
         return tuple(Column(name=n) for n in [*(n for n, _ in table.primary_key), *table.defined_columns])

@@ -25,7 +25,6 @@ retention when positioning by time) unless ``allowDataLoss``.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import time
@@ -34,6 +33,7 @@ from typing import Any
 
 from tablestore import OTSServiceError
 
+from tablestore_channels.backup_layout import WindowSource, iso
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, OTSStreamReaderConfig
 from tablestore_channels.contract import CheckpointingReader, Connections, DescribedReader, PagedReader
 from tablestore_channels.errors import ConfigError, PreconditionError
@@ -59,7 +59,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
     def __init__(self, client: TablestoreClient, config: OTSStreamReaderConfig, retry: Retry | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         if config.start_ms is None or config.end_ms is None:
-            raise ConfigError("reader.parameter.startTimestampMillis", "the window is still a template or job "
+            raise ConfigError(config.key("startTimestampMillis"), "the window is still a template or job "
                               "variable at run time.", "give ${start_time}/${end_time} (job files) or rendered times.")
         self.start_ms, self.end_ms = config.start_ms, config.end_ms  # the window [start, end)
         self.client = client
@@ -74,13 +74,13 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
     def from_connections(cls, config: OTSStreamReaderConfig, connections: Connections, run_key: str) -> OTSStreamReader:
         return cls(connections.tablestore(config), config)
 
-    def source(self) -> dict:
+    def source(self) -> WindowSource:
         """The table, the window and the mode, for the manifest (:mod:`export_source`)."""
         return window_source(self.config)
 
     @property
     def window(self) -> str:
-        return f"[{_utc(self.start_ms)}, {_utc(self.end_ms)})"
+        return f"[{iso(self.start_ms)}, {iso(self.end_ms)})"
 
     # --- planning ----------------------------------------------------------------------------
     def plan(self, concurrency: int) -> tuple[list[dict], list[str]]:
@@ -98,7 +98,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         if saved is None:
             log.warning("No complete checkpoint at the window start %s for stream %s: every shard is positioned "
                         "by time and records before the start are skipped (slower, same result).",
-                        _utc(self.start_ms), stream_id)
+                        iso(self.start_ms), stream_id)
             saved = {}
         if any(s.shard_id not in saved for s in shards):
             self._check_retention(stream_id)
@@ -123,12 +123,12 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         if self.end_ms > latest:
             raise PreconditionError(
                 f"Window {self.window} of {self.config.data_table!r} ends after now - lagMinutes "
-                f"({self.config.lag_minutes:g} min) = {_utc(latest)}: its changes may still settle. Fix: run it "
-                f"at or after {_utc(self.end_ms + self.config.lag_ms)}, or choose an earlier end.",
-                key="configuration.reader.parameter.endTimestampMillis")
+                f"({self.config.lag_minutes:g} min) = {iso(latest)}: its changes may still settle. Fix: run it "
+                f"at or after {iso(self.end_ms + self.config.lag_ms)}, or choose an earlier end.",
+                key=self.config.key("endTimestampMillis"))
 
     def _describe_table(self) -> tuple[list[str], str]:
-        return describe_stream_table(self.client, self.retry, self.config.data_table)
+        return describe_stream_table(self.client, self.retry, self.config.data_table, self.config.key("dataTable"))
 
     def _check_retention(self, stream_id: str) -> None:
         """Positioning by time cannot see trimmed records: compare the start with the retention."""
@@ -140,8 +140,8 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
                             f"the stream keeps {page.expiration_time_hours} h of changes")
 
     def _data_lost(self, lost_from_ms: int, lost_to_ms: int, why: str) -> None:
-        message = (f"Changes of table {self.config.data_table!r} committed in [{_utc(lost_from_ms)}, "
-                   f"{_utc(lost_to_ms)}) are no longer in its stream ({why}); window {self.window} cannot be "
+        message = (f"Changes of table {self.config.data_table!r} committed in [{iso(lost_from_ms)}, "
+                   f"{iso(lost_to_ms)}) are no longer in its stream ({why}); window {self.window} cannot be "
                    "exported completely.")
         if not self.config.allow_data_loss:
             raise PreconditionError(f"{message} Fix: run a full export of the table (plugin ots) to recover its "
@@ -225,7 +225,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         return self.retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record, iterator, RECORD_LIMIT)
 
     def _iterator_at(self, shard_id: str, time_ms: int) -> str:
-        log.info("Shard %s: no checkpoint, positioned by time at %s", shard_id, _utc(time_ms))
+        log.info("Shard %s: no checkpoint, positioned by time at %s", shard_id, iso(time_ms))
         return self.retry.call(f"GetShardIterator({shard_id})", self.client.get_shard_iterator,
                                self._stream_id, shard_id, time_ms * 1000)
 
@@ -248,29 +248,27 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         stream_id = stream_ids.pop()
         self.checkpoints.save(stream_id, self.end_ms, positions)
         log.info("Saved %d shard checkpoint(s) of stream %s at the window end %s", len(positions), stream_id,
-                 _utc(self.end_ms))
-        return {"checkpoint_at": _utc(self.end_ms), "checkpoint_shards": len(positions),
+                 iso(self.end_ms))
+        return {"checkpoint_at": iso(self.end_ms), "checkpoint_shards": len(positions),
                 "window": self.window}
 
 
 
-def describe_stream_table(client: TablestoreClient, retry: Retry, table: str) -> tuple[list[str], str]:
-    """The table's primary-key names and stream id; PreconditionError naming the fix when the
-    table is missing or its stream is off."""
+def describe_stream_table(client: TablestoreClient, retry: Retry, table: str,
+                          key: str | None = None) -> tuple[list[str], str]:
+    """The table's primary-key names and stream id; PreconditionError naming the fix (and ``key``,
+    the job key of the table) when the table is missing or its stream is off."""
     try:
         desc = retry.call("DescribeTable", client.describe_table, table)
     except OTSServiceError as error:
         if error.code == "OTSObjectNotExist":
             raise PreconditionError(f"Tablestore table {table!r} does not exist in this instance. "
                                     "Fix: check the table name and the connection's instance.",
-                                    key="configuration.reader.parameter.dataTable") from error
+                                    key=key) from error
         raise
     details = desc.stream_details
     if details is None or not details.enable_stream or not details.stream_id:
         raise PreconditionError(f"Table {table!r} has no stream enabled. Fix: enable its stream (UpdateTable "
                                 "with a StreamSpecification); changes before that cannot be exported.",
-                                key="configuration.reader.parameter.dataTable")
+                                key=key)
     return [name for name, *_ in desc.table_meta.schema_of_primary_key], details.stream_id
-
-def _utc(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")

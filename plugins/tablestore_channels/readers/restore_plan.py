@@ -22,28 +22,21 @@ of committed windows (from its start) reaches past its reading's end, T the end 
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
-import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import oss2
 
+from tablestore_channels.backup_layout import MANIFEST_SUFFIX, Manifest, ManifestError, WindowFolder, day_folders, iso
 from tablestore_channels.config.ots_stream_reader import MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.config.point_in_time_reader import PointInTimeReaderConfig, iso_moment
 from tablestore_channels.errors import PreconditionError
-from tablestore_channels.formats.export_layout import MANIFEST_SUFFIX
-from tablestore_channels.readers.export_source import StreamWindow, TableExport
+from tablestore_channels.readers.export_source import ExportedWindow, TableExport
 from tablestore_channels.retrying import Retry
 
 log = logging.getLogger(__name__)
 
-_KEY = "configuration.reader.parameter."
-# <prefix><yyyymmdd>/<start>-<end>/...: the stream sync's layout (UTC, to the second)
-_WINDOW_FOLDER = re.compile(r"(\d{8})/(\d{14})-(\d{14})/")
 _DAY_MS = 86_400_000
 
 
@@ -51,7 +44,7 @@ _DAY_MS = 86_400_000
 class Replayed:
     """A window to replay; ``cut_us``: keep only its changes committed at or before it."""
 
-    window: StreamWindow
+    window: ExportedWindow
     cut_us: int | None
 
 
@@ -63,9 +56,9 @@ class RestorePlan:
 
     def describe(self) -> str:
         cut = self.windows[-1]
-        return (f"export oss://…/{self.export.manifest_key} (read {_iso(self.export.read_started_ms)} .. "
-                f"{_iso(self.export.read_finished_ms)}), then {len(self.windows)} window(s) "
-                f"{_iso(self.windows[0].window.start_ms)} .. {_iso(cut.window.end_ms)}"
+        return (f"export oss://…/{self.export.manifest_key} (read {iso(self.export.read_started_ms)} .. "
+                f"{iso(self.export.read_finished_ms)}), then {len(self.windows)} window(s) "
+                f"{iso(self.windows[0].window.start_ms)} .. {iso(cut.window.end_ms)}"
                 + (" (the last cut at T)" if cut.cut_us is not None else ""))
 
 
@@ -96,13 +89,9 @@ def _latest(bucket: oss2.Bucket, retry: Retry, config: PointInTimeReaderConfig) 
     raise PreconditionError(
         f"T latest: the committed stream windows of table {config.table!r} under "
         f"{now._where(config.stream_prefix)} do not reach past the end of any usable full export; after the newest, "
-        f"{now._where(newest.manifest_key)} (finished reading at {_iso(newest.read_finished_ms)}), they reach only "
-        f"{_iso(now.reach(newest))}. Fix: wait until the stream sync has committed the windows after the export "
-        "(a window is exported lagMinutes after its end), or give a moment.", key=_KEY + "pointInTime")
-
-
-def _iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
+        f"{now._where(newest.manifest_key)} (finished reading at {iso(newest.read_finished_ms)}), they reach only "
+        f"{iso(now.reach(newest))}. Fix: wait until the stream sync has committed the windows after the export "
+        "(a window is exported lagMinutes after its end), or give a moment.", key=config.key("pointInTime"))
 
 
 class _Finder:
@@ -121,14 +110,21 @@ class _Finder:
     def _listing(self, prefix: str) -> list[oss2.models.SimplifiedObjectInfo]:
         return self.retry.call(f"ListObjects {prefix}", lambda: list(oss2.ObjectIteratorV2(self.bucket, prefix=prefix)))
 
-    def _manifest(self, key: str) -> dict:
-        return json.loads(self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read()))
+    def _manifest(self, key: str, param: str) -> Manifest:
+        """The manifest at ``key``, found under the prefix ``param`` names."""
+        body = self.retry.call(f"GetObject {key}", lambda: self.bucket.get_object(key).read())
+        try:
+            return Manifest.from_json(body)
+        except ManifestError as error:
+            raise PreconditionError(f"{self._where(key)} is not an export manifest this version reads ({error}). "
+                                    "Fix: move it out of the backup prefixes, or upgrade the package if a newer "
+                                    "version wrote it.", key=self.config.key(param)) from None
 
     # --- the export --------------------------------------------------------------------------
     def usable_exports(self) -> list[TableExport]:
         """The committed full exports of the table that can serve a restore (any T)."""
         config = self.config
-        found = [TableExport.of(o.key, self._manifest(o.key)) for o in self._listing(config.export_prefix)
+        found = [TableExport.of(o.key, self._manifest(o.key, "exportPrefix")) for o in self._listing(config.export_prefix)
                  if o.key.endswith(MANIFEST_SUFFIX)]
         exports = [e for e in found if e is not None and e.table == config.table]
         if not exports:
@@ -136,7 +132,7 @@ class _Finder:
                 f"no committed full export of table {config.table!r} under {self._where(config.export_prefix)} (no "
                 "manifest of an OTSReader export that records its reading times). Fix: give the prefix the full "
                 "exports are written under, or run a full export (tablestore_full_export_oss, mode multiVersion) "
-                "and restore to a moment after it.", key=_KEY + "exportPrefix")
+                "and restore to a moment after it.", key=self.config.key("exportPrefix"))
         usable = [e for e in exports if e.full_versions]
         if not usable:
             shown = "; ".join(f"{self._where(e.manifest_key)}: {e.why_not}" for e in exports[:3])
@@ -144,7 +140,7 @@ class _Finder:
                 f"none of the {len(exports)} full export(s) of table {config.table!r} can serve a restore that keeps "
                 f"cell timestamps: {shown}. Fix: take full exports with mode multiVersion of the whole table (every "
                 "column and version), e.g. tablestore_full_export_oss with mode multiVersion.",
-                key=_KEY + "exportPrefix")
+                key=self.config.key("exportPrefix"))
         return usable
 
     def export(self) -> TableExport:
@@ -156,19 +152,19 @@ class _Finder:
             if not before:
                 raise PreconditionError(f"the export {self._where(config.export_manifest)} chosen for this restore "
                                         "is gone or cannot serve it any more. Fix: run the restore again from its "
-                                        "start.", key=_KEY + "exportManifest")
+                                        "start.", key=self.config.key("exportManifest"))
         if not before:
             oldest = min(usable, key=lambda e: e.read_finished_ms)
             raise PreconditionError(
                 f"T ({self.point_text}) is before the oldest usable full export of table {config.table!r}: the "
                 f"earliest, {self._where(oldest.manifest_key)}, finished reading at "
-                f"{_iso(oldest.read_finished_ms)} and may hold changes made after T, which no replay undoes. Fix: "
-                f"choose T at or after {_iso(oldest.read_finished_ms + self.skew)}; a moment before it needs an "
+                f"{iso(oldest.read_finished_ms)} and may hold changes made after T, which no replay undoes. Fix: "
+                f"choose T at or after {iso(oldest.read_finished_ms + self.skew)}; a moment before it needs an "
                 "export that finished reading before it (keep older exports as long as you may restore to them).",
-                key=_KEY + "pointInTime")
+                key=self.config.key("pointInTime"))
         chosen = max(before, key=lambda e: (e.read_started_ms, e.manifest_key))
         log.info("Full export for T=%s: %s (read %s .. %s)", self.point_text, chosen.manifest_key,
-                 _iso(chosen.read_started_ms), _iso(chosen.read_finished_ms))
+                 iso(chosen.read_started_ms), iso(chosen.read_finished_ms))
         return chosen
 
     # --- the windows -------------------------------------------------------------------------
@@ -182,10 +178,10 @@ class _Finder:
             self._gap(cursor, gap_to, uncommitted)
         return cursor
 
-    def _chain(self, start_ms: int, committed: list[StreamWindow]) -> tuple[list[StreamWindow], int, int | None]:
+    def _chain(self, start_ms: int, committed: list[ExportedWindow]) -> tuple[list[ExportedWindow], int, int | None]:
         """The windows covering ``[start_ms, T]`` in start order up to the first gap, where they
         reach, and where the window after the gap starts (None: no gap before T)."""
-        cursor, chain = start_ms, list[StreamWindow]()
+        cursor, chain = start_ms, list[ExportedWindow]()
         for window in sorted(committed, key=lambda w: (w.start_ms, -w.end_ms)):
             if cursor > self.point_ms:
                 break
@@ -213,12 +209,12 @@ class _Finder:
                 raise PreconditionError(
                     f"stream window {window.window} ({self._where(window.manifest_key)}) holds T ({self.point_text}) "
                     "but was exported without sequence info, so its changes cannot be cut at T. Fix: choose T at "
-                    f"its start ({_iso(window.start_ms)}) or end, or rerun the window with isExportSequenceInfo "
-                    "(export_sequence_info) on.", key=_KEY + "pointInTime")
+                    f"its start ({iso(window.start_ms)}) or end, or rerun the window with isExportSequenceInfo "
+                    "(export_sequence_info) on.", key=self.config.key("pointInTime"))
             replayed.append(Replayed(window, self.point_us if cut else None))
         return tuple(replayed)
 
-    def _check_mode(self, window: StreamWindow) -> None:
+    def _check_mode(self, window: ExportedWindow) -> None:
         if window.mode == MULTI_VERSION:
             return
         why = ("keeps one record per changed row and drops deletes and versions" if window.mode == SINGLE_VERSION
@@ -227,7 +223,7 @@ class _Finder:
             f"stream window {window.window} ({self._where(window.manifest_key)}) was exported in mode "
             f"{window.mode}, which {why}: it cannot be replayed. Fix: export the stream in mode multi_version "
             "(rerun the windows from this one while the stream still holds them), or choose a T before "
-            f"{_iso(window.start_ms)}.", key=_KEY + "streamPrefix")
+            f"{iso(window.start_ms)}.", key=self.config.key("streamPrefix"))
 
     def _gap(self, from_ms: int, to_ms: int | None, uncommitted: list[tuple[int, int, str]]) -> None:
         config = self.config
@@ -237,60 +233,47 @@ class _Finder:
         if open_runs:
             s, e, folder = open_runs[0]
             raise PreconditionError(
-                f"stream window [{_iso(s)}, {_iso(e)}) of table {config.table!r} at {self._where(folder)} has "
+                f"stream window [{iso(s)}, {iso(e)}) of table {config.table!r} at {self._where(folder)} has "
                 "objects but no manifest: its run did not commit, so its changes cannot be replayed. Fix: rerun "
                 "that window's stream sync (clear its failed tasks) until it commits, then restore again.",
-                key=_KEY + "streamPrefix")
+                key=self.config.key("streamPrefix"))
         if to_ms is None:
             raise PreconditionError(
                 f"the committed stream windows of table {config.table!r} under {self._where(config.stream_prefix)} "
-                f"reach only {_iso(from_ms)}, before T ({self.point_text}). Fix: wait until the stream sync has "
+                f"reach only {iso(from_ms)}, before T ({self.point_text}). Fix: wait until the stream sync has "
                 "committed the window that holds T (a window is exported lagMinutes after its end), or choose a "
-                f"T before {_iso(from_ms)}.", key=_KEY + "pointInTime")
+                f"T before {iso(from_ms)}.", key=self.config.key("pointInTime"))
         raise PreconditionError(
             f"no committed stream window of table {config.table!r} under {self._where(config.stream_prefix)} covers "
-            f"[{_iso(from_ms)}, {_iso(to_ms)}), between the full export's start and T ({self.point_text}): those "
+            f"[{iso(from_ms)}, {iso(to_ms)}), between the full export's start and T ({self.point_text}): those "
             "changes are missing. Fix: run the stream sync for that time (tablestore_stream_sync_oss, e.g. airflow "
             "backfill create ... --reprocess-behavior completed) while the stream still holds it, or choose a T "
-            f"before {_iso(from_ms)}.", key=_KEY + "streamPrefix")
+            f"before {iso(from_ms)}.", key=self.config.key("streamPrefix"))
 
-    def _window_folders(self, start_ms: int) -> tuple[list[StreamWindow], list[tuple[int, int, str]]]:
+    def _window_folders(self, start_ms: int) -> tuple[list[ExportedWindow], list[tuple[int, int, str]]]:
         """The committed windows (their newest manifest) and the bounds of folders without one,
         in the days that can hold windows of ``[start_ms, T]``."""
         prefix = self.config.stream_prefix
-        folders: dict[str, list[oss2.models.SimplifiedObjectInfo]] = {}
-        for day in _days(start_ms - _DAY_MS, self.point_ms):
-            for entry in self._listing(f"{prefix}{day}/"):
-                match = _WINDOW_FOLDER.match(entry.key, len(prefix))
-                if match:
-                    folders.setdefault(entry.key[:match.end()], []).append(entry)
+        folders: dict[WindowFolder, list[oss2.models.SimplifiedObjectInfo]] = {}
+        for day in day_folders(start_ms - _DAY_MS, self.point_ms):
+            for entry in self._listing(prefix + day):
+                found = WindowFolder.of(entry.key, prefix)
+                if found:
+                    folders.setdefault(found, []).append(entry)
         committed, uncommitted = [], []
-        for folder, entries in sorted(folders.items()):
-            match = _WINDOW_FOLDER.match(folder, len(prefix))
-            assert match is not None
-            low, high = _utc_ms(match.group(2)), _utc_ms(match.group(3))
+        for folder, entries in sorted(folders.items(), key=lambda item: item[0].path):
+            low, high = folder.start_ms, folder.end_ms
             if high + 1000 <= start_ms or low > self.point_ms:  # the name holds the end to the second
                 continue
             manifests = [e for e in entries if e.key.endswith(MANIFEST_SUFFIX)]
             if not manifests:
-                uncommitted.append((low, high, folder))
+                uncommitted.append((low, high, folder.path))
                 continue
             newest = max(manifests, key=lambda e: (e.last_modified, e.key))
-            window = StreamWindow.of(newest.key, self._manifest(newest.key))
+            window = ExportedWindow.of(newest.key, self._manifest(newest.key, "streamPrefix"))
             if window is None or window.table != self.config.table:
                 log.warning("%s is not a stream window of table %s; ignored", self._where(newest.key), self.config.table)
                 continue
             committed.append(window)
         return committed, uncommitted
 
-
-def _days(from_ms: int, to_ms: int) -> Iterator[str]:
-    day = dt.datetime.fromtimestamp(from_ms / 1000, dt.UTC).date()
-    last = dt.datetime.fromtimestamp(to_ms / 1000, dt.UTC).date()
-    while day <= last:
-        yield f"{day:%Y%m%d}"
-        day += dt.timedelta(days=1)
-
-
-def _utc_ms(text: str) -> int:
-    return int(dt.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC).timestamp() * 1000)

@@ -64,14 +64,14 @@ class ODPSWriter(Writer):
         if not self.odps.exist_table(name):
             raise PreconditionError(
                 f"MaxCompute table {self.odps.project}.{name} does not exist. Fix: create it first (the writer "
-                "never creates tables), or correct the table name.", key="configuration.writer.parameter.table")
+                "never creates tables), or correct the table name.", key=self.config.key("table"))
         return self.odps.get_table(name)
 
     def _partition_spec(self, schema) -> str | None:
         """The configured partition in the table's key order: ``pt=1,region=hz``."""
         keys = [p.name.lower() for p in schema.partitions]
         given = self.config.partition
-        key = "writer.parameter.partition"
+        key = self.config.key("partition")
         if isinstance(given, str):
             raise ConfigError(key, f"still holds a template after rendering: {given!r}.")
         if not keys:
@@ -91,7 +91,7 @@ class ODPSWriter(Writer):
         """The table column (index) each reader column goes to."""
         table_columns = [c.name.lower() for c in schema.simple_columns]
         wanted = list(self.config.columns) if self.config.columns is not None else table_columns
-        key = "writer.parameter.column"
+        key = self.config.key("column")
         unknown = [n for n in wanted if n not in table_columns]
         if unknown:
             raise ConfigError(key, f"{unknown} are not columns of {self.config.table} ({table_columns}).")
@@ -114,7 +114,7 @@ class ODPSWriter(Writer):
             return RecordConverter([c.type for c in columns], positions, [c.nullable for c in columns],
                                    [c.name for c in columns], self.config.empty_as_null)
         except UnsupportedType as error:
-            raise ConfigError("writer.parameter.column", str(error)) from None
+            raise ConfigError(self.config.key("column"), str(error)) from None
 
     # --- the run ---------------------------------------------------------------------------------
     def prepare(self, column_names: Sequence[str], column_types: Sequence[str | None] | None = None) -> dict:
@@ -150,7 +150,7 @@ class ODPSWriter(Writer):
                               "use fewer splits (concurrent, or fewer range.split points).")
         session = self._session(context)
         converter = self.converter(session.schema, context["positions"])
-        return ODPSSplitWriter(session, converter, split, self.config.block_size)
+        return ODPSSplitWriter(session, converter, split, self.config)
 
     def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
         """Commit the blocks the splits reported, and nothing else. Safe to repeat."""
@@ -177,18 +177,20 @@ class ODPSWriter(Writer):
 
 
 class ODPSSplitWriter(SplitSink):
-    """Writes one split's records as blocks of about ``block_size`` bytes."""
+    """Writes one split's records as blocks of about ``config.block_size`` bytes."""
 
-    def __init__(self, session: TableUploadSession, converter: RecordConverter, split: int, block_size: int) -> None:
+    def __init__(self, session: TableUploadSession, converter: RecordConverter, split: int,
+                 config: ODPSWriterConfig) -> None:
         self.split = split
+        self.config = config
         self.converter = converter
-        self.block_size = block_size
+        self.block_size = config.block_size
         self._first_block = split * BLOCKS_PER_SPLIT
         self._next_block = self._first_block + 1
         self._out_of_ids = False
         self._size = 0
         # pyodps's buffered writer keeps a block's bytes until it is sent, so it can resend them
-        self._writer = session.open_record_writer(buffer_size=block_size, initial_block_id=self._first_block,
+        self._writer = session.open_record_writer(buffer_size=self.block_size, initial_block_id=self._first_block,
                                                   block_id_gen=self._block_id)
         self._record = Record(schema=session.schema)
         # the record's own value list, filled in place: the converter's checks are stricter than
@@ -206,7 +208,7 @@ class ODPSSplitWriter(SplitSink):
     def write(self, record: Sequence[Any]) -> int:
         self.converter.fill(record, self._row)
         if self._out_of_ids:
-            raise ConfigError("writer.parameter.blockSizeInMB",
+            raise ConfigError(self.config.key("blockSizeInMB"),
                               f"split {self.split} needs more than {BLOCKS_PER_SPLIT} blocks of "
                               f"{self.block_size // 2**20} MB.",
                               "raise blockSizeInMB, or cut the source into more splits.")

@@ -1,7 +1,7 @@
 """OSSWriter: records to CSV / text / Parquet objects under a prefix, committed by a manifest.
 
 Object names are deterministic per (run, split, part) (see
-:mod:`tablestore_channels.formats.export_layout`). A split *stages* its objects: their bytes go
+:mod:`tablestore_channels.backup_layout`). A split *stages* its objects: their bytes go
 up as multipart uploads that it leaves pending, so nothing of a run is visible under the prefix
 before its commit, whatever becomes of the run (a failed, retried or killed split, a run never
 committed). :meth:`OSSWriter.commit` completes the uploads of the final split attempts, aborts
@@ -18,7 +18,6 @@ object's schema recorded in the manifest.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,11 @@ from typing import Any
 
 import oss2
 
+from tablestore_channels.backup_layout import DIRTY_SUFFIX, Manifest, ObjectLayout
 from tablestore_channels.config.oss_writer import OSSWriterConfig
 from tablestore_channels.contract import Connections, DiscardingWriter, PagedSplitSink
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
-from tablestore_channels.formats.export_layout import DIRTY_SUFFIX, MANIFEST_VERSION, ObjectLayout
 from tablestore_channels.formats.gzip_member import GzipMember
 from tablestore_channels.formats.parquet import KIND_OF_COLUMN_TYPE, ParquetRecordWriter, WiderSchema
 from tablestore_channels.retrying import Retry, oss_retriable
@@ -77,7 +76,7 @@ class OSSWriter(DiscardingWriter):
             raise PreconditionError(
                 f"OSS bucket {self.bucket.bucket_name!r} does not exist. Fix: create it, or set "
                 "the bucket (or the oss connection's schema) to an existing bucket.",
-                key="configuration.writer.parameter.bucket") from error
+                key=self.config.key("bucket")) from error
         if self.config.write_mode == "nonConflict":
             others = sorted(k for k in self._list(self.config.object) if not k.startswith(self.layout.run_prefix))
             if others:
@@ -90,7 +89,7 @@ class OSSWriter(DiscardingWriter):
     def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OSSSplitWriter:
         names = list(self.config.header) if self.config.header else list(column_names)
         if self.config.header and len(self.config.header) != len(column_names):
-            raise ConfigError("writer.parameter.header",
+            raise ConfigError(self.config.key("header"),
                               f"has {len(self.config.header)} names but records have {len(column_names)} columns.",
                               "give one name per reader column.")
         types = (context or {}).get("column_types") or [None] * len(names)
@@ -115,8 +114,9 @@ class OSSWriter(DiscardingWriter):
         objects = [{k: v for k, v in o.items() if k not in _STAGING} for o in staged]
         keep = {o["key"] for o in objects} | set(dirty_objects) | {self.layout.manifest_key}
         self._delete([k for k in present if k not in keep])
-        manifest = {
-            "manifest_version": MANIFEST_VERSION,
+        totals = {"rows": sum(o["rows"] for o in objects), "bytes": sum(o["bytes"] for o in objects),
+                  "objects": len(objects), "dirty": sum(r["dirty"] for r in results)}
+        manifest = Manifest.model_validate({
             **run,
             "bucket": self.bucket.bucket_name,
             "prefix": self.config.object,
@@ -129,19 +129,16 @@ class OSSWriter(DiscardingWriter):
             },
             "objects": objects,
             "dirty_objects": dirty_objects,
-            "totals": {
-                "rows": sum(o["rows"] for o in objects), "bytes": sum(o["bytes"] for o in objects),
-                "objects": len(objects), "dirty": sum(r["dirty"] for r in results),
-            },
-        }
-        body = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-        self.retry.call(f"PutObject {self.layout.manifest_key}", self.bucket.put_object, self.layout.manifest_key, body)
+            "totals": totals,
+        })
+        self.retry.call(f"PutObject {self.layout.manifest_key}", self.bucket.put_object, self.layout.manifest_key,
+                        manifest.to_json())
         if self.config.write_mode == "truncate":
             older = [k for k in self._list(self.config.object) if k not in keep]
             self._delete(older)
             if older:
                 log.info("truncate: removed %d older object(s) under %s", len(older), self.config.object)
-        return {**manifest["totals"], "manifest": f"oss://{self.bucket.bucket_name}/{self.layout.manifest_key}"}
+        return {**totals, "manifest": f"oss://{self.bucket.bucket_name}/{self.layout.manifest_key}"}
 
     def discard(self) -> list[str]:
         """Remove what a run that did not commit left behind: its staged uploads, and objects a

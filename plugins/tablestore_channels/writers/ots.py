@@ -45,14 +45,14 @@ class OTSWriter(Writer):
         primary key. Returns the context the splits get (none)."""
         wanted = self.config.names
         if column_names and len(column_names) != len(wanted):
-            raise ConfigError("writer.parameter.column",
+            raise ConfigError(self.config.key("column"),
                               f"the reader gives {len(column_names)} fields ({', '.join(column_names)}) but "
                               f"primaryKey and column name {len(wanted)} ({', '.join(wanted)}).",
                               "give one writer column per reader field, primary key first.")
         config = self.config
         TargetTable(config.table, [(c.name, c.type) for c in config.primary_key],
-                    [(c.name, c.type) for c in config.columns]).ensure(self.client, self.retry,
-                                                                     config.create_table_if_missing)
+                    [(c.name, c.type) for c in config.columns], keys=config).ensure(
+            self.client, self.retry, config.create_table_if_missing)
         return {}
 
     def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OTSSplitWriter:

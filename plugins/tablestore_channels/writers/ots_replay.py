@@ -71,7 +71,7 @@ class OTSReplayWriter(SchemaWriter):
         options = tablestore.TableOptions(time_to_live=-1, max_version=schema.max_versions,
                                           max_time_deviation=RESTORE_TIME_DEVIATION_SECONDS)
         target = TargetTable(self.config.table, schema.primary_key, schema.defined_columns, options,
-                             expected_from="the source table", key="configuration.writer.parameter.table",
+                             keys=self.config, key_from="table", expected_from="the source table",
                              fix="restore into a new table, or one with the source's primary key")
         existing = target.ensure(self.client, self.retry, self.config.create_table_if_missing)
         if existing is not None and existing.max_version < schema.max_versions:
@@ -79,7 +79,7 @@ class OTSReplayWriter(SchemaWriter):
                 f"Tablestore table {self.config.table!r} keeps {existing.max_version} version(s) of a cell, the "
                 f"source {schema.max_versions}: restored versions would be dropped. Fix: restore into a new table "
                 f"(createTableIfMissing), or raise its max versions to {schema.max_versions} (UpdateTable).",
-                key="configuration.writer.parameter.table")
+                key=self.config.key("table"))
         return {"primary_key": [list(c) for c in schema.primary_key]}
 
     def open_split(self, split: int, column_names: Sequence[str], context: dict) -> ReplaySplitWriter:

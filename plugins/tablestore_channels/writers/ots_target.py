@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tablestore
 from tablestore import OTSServiceError
 
+from tablestore_channels.config.parameters import JobKeys
 from tablestore_channels.errors import PreconditionError
 from tablestore_channels.retrying import Retry
 
@@ -18,16 +19,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TargetTable:
-    """What the writer wants of ``name``. ``expected_from`` names where ``primary_key`` comes
-    from (a parameter, the source), ``fix`` how to mend a different key."""
+    """What the writer wants of ``name``. ``keys``: the writer's parameters, whose keys errors
+    name; ``key_from``: the key ``primary_key`` comes from, ``expected_from`` says so in words
+    (default: the key), ``fix`` how to mend a different key."""
 
     name: str
     primary_key: Sequence[tuple[str, str]]
     defined_columns: Sequence[tuple[str, str]] = ()
     options: tablestore.TableOptions | None = None
-    expected_from: str = "writer.parameter.primaryKey"
-    fix: str = "list the table's primary key in order"
-    key: str = "configuration.writer.parameter.primaryKey"
+    keys: JobKeys = field(kw_only=True)
+    key_from: str = field(default="primaryKey", kw_only=True)
+    expected_from: str | None = field(default=None, kw_only=True)
+    fix: str = field(default="list the table's primary key in order", kw_only=True)
 
     def ensure(self, client: tablestore.OTSClient, retry: Retry, create_if_missing: bool) -> tablestore.TableOptions | None:
         """Check the table (its options returned) or create it (None returned); PreconditionError
@@ -40,7 +43,7 @@ class TargetTable:
             if not create_if_missing:
                 raise PreconditionError(
                     f"Tablestore table {self.name!r} does not exist in this instance. Fix: create it, or "
-                    "set createTableIfMissing to true.", key="configuration.writer.parameter.table") from error
+                    "set createTableIfMissing to true.", key=self.keys.key("table")) from error
             return self._create(client, retry)
         self.check_primary_key([(name, kind) for name, kind, *_ in described.table_meta.schema_of_primary_key])
         return described.table_options
@@ -65,7 +68,7 @@ class TargetTable:
         expected = [tuple(c) for c in self.primary_key]
         if actual == expected:
             return
-        table, source = self.name, self.expected_from
+        table, source = self.name, self.expected_from or self.keys.key(self.key_from)
         for i in range(max(len(actual), len(expected))):
             have = actual[i] if i < len(actual) else None
             want = expected[i] if i < len(expected) else None
@@ -81,4 +84,4 @@ class TargetTable:
                 problem = f"primary-key column {i + 1} of table {table!r} is {have[0]!r} {have[1]}, but " \
                           f"{source} says {want[0]!r} {want[1]}"
             raise PreconditionError(f"{problem}. Fix: {self.fix}: {', '.join(f'{n} {t}' for n, t in actual)}.",
-                                    key=self.key)
+                                    key=self.keys.key(self.key_from))
