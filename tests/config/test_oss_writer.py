@@ -62,6 +62,8 @@ def test_every_key():
     ({"encoding": "ascii", "nullFormat": "空"}, "writer.parameter.nullFormat", "cannot be written in ascii"),
     ({"dateFormat": "vvvv-MM-dd HH:mm:ss"}, "writer.parameter.dateFormat", "'v'"),
     ({"suffix": 1}, "writer.parameter.suffix", "must be a string"),
+    ({"suffix": "_manifest.json"}, "writer.parameter.suffix", "ends like the writer's own manifest"),
+    ({"suffix": ".csv_dirty.jsonl"}, "writer.parameter.suffix", "ends like the writer's own manifest"),
     ({"bucket": ["b"]}, "writer.parameter.bucket", "must be a string"),
     ({"path": "x"}, "writer.parameter.path", "unknown parameter"),
 ])

@@ -50,7 +50,8 @@ class ODPSWriterConfig(JobKeys):
         if p.has("consistencyCommit") and not p.boolean("consistencyCommit"):
             log.info("%s: consistencyCommit=false is ignored: this writer always commits all or nothing.",
                      p.key("consistencyCommit"))
-        return cls(path=path,
+        return cls(
+            path=path,
             table=p.string("table"),
             truncate=p.boolean("truncate"),
             columns=_columns(p),

@@ -100,7 +100,8 @@ class OSSReaderConfig(JobKeys):
         compress = p.choice("compress", COMPRESSIONS, None)
         if file_format == "parquet" and compress == "gzip":
             raise ConfigError(p.key("compress"), "parquet compresses its pages itself.", "remove 'compress'.")
-        return cls(path=path,
+        return cls(
+            path=path,
             objects=objects, manifest=manifest,
             columns=tuple(_column(entry, f"{p.key('column')}[{i}]") for i, entry in enumerate(columns)),
             file_format=file_format, field_delimiter=_text(raw, p, "fieldDelimiter"),

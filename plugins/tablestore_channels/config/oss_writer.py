@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tablestore_channels.backup_layout import BOOKKEEPING_SUFFIXES
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import MB, JobKeys, Parameters, is_templated
 from tablestore_channels.errors import ConfigError
@@ -67,10 +68,16 @@ class OSSWriterConfig(JobKeys):
                 raise ConfigError(p.key(name), f"must be a string, got {value!r}.")
         encoding = p.string("encoding", "UTF-8")
         date_format = p.string("dateFormat", "yyyy-MM-dd HH:mm:ss")
+        suffix = p.string("suffix", "")
+        if suffix.endswith(BOOKKEEPING_SUFFIXES):
+            raise ConfigError(p.key("suffix"), f"{suffix!r} ends like the writer's own manifest and dirty-record "
+                              "objects, so readers would skip the data as bookkeeping (or read it as a manifest).",
+                              "choose another suffix, e.g. '.csv'.")
         if file_format != "parquet":
             _check_delimited(p, kind=file_format, field_delimiter=field_delimiter, encoding=encoding,
                              null_format=null_format, date_format=date_format)
-        return cls(path=path,
+        return cls(
+            path=path,
             object=prefix,
             write_mode=p.choice("writeMode", WRITE_MODES),
             file_format=file_format,
@@ -79,7 +86,7 @@ class OSSWriterConfig(JobKeys):
             null_format=null_format,
             date_format=date_format,
             header=header,
-            suffix=p.string("suffix", ""),
+            suffix=suffix,
             max_file_size=p.integer("maxFileSize", 100_000, minimum=1) * MB,
             compress=compress,
             bucket=p.string("bucket", None),

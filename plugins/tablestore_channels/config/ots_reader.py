@@ -79,7 +79,8 @@ class OTSReaderConfig(JobKeys):
         if max_version is not None and mode != MULTI_VERSION:
             raise ConfigError(p.key("maxVersion"), "applies to mode multiVersion only.",
                               "remove it, or set mode to multiVersion.")
-        config = cls(path=path,
+        config = cls(
+            path=path,
             table=p.string("table"), columns=columns, begin=begin or (keys.INF_MIN,),
             end=end or (keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
             max_version=max_version, max_retry_time=p.integer("maxRetryTime", 18, minimum=0),

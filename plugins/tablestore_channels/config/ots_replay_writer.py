@@ -37,7 +37,8 @@ class OTSReplayWriterConfig(JobKeys):
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSReplayWriterConfig:
         p = Parameters(raw, path, allowed=cls.ALLOWED)
         refuse_inline_credentials(p)
-        return cls(path=path,
+        return cls(
+            path=path,
             table=p.string("table"), create_table_if_missing=p.boolean("createTableIfMissing", False),
             batch_write_count=batch_count(p, 200), max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),

@@ -97,7 +97,8 @@ class OTSStreamReaderConfig(JobKeys):
         elif columns:
             raise ConfigError(p.key("column"), "applies to mode single_version_and_update_only only; the "
                               "multi-version mode exports every changed column.", "remove 'column'.")
-        return cls(path=path,
+        return cls(
+            path=path,
             data_table=p.string("dataTable"), start_ms=start_ms, end_ms=end_ms,
             status_table=p.string("statusTable", DEFAULT_STATUS_TABLE), mode=mode, columns=columns,
             export_sequence_info=export_sequence_info, max_retries=p.integer("maxRetries", 30, minimum=0),

@@ -71,7 +71,8 @@ class OTSWriterConfig(JobKeys):
             raise ConfigError(p.key("column"), f"names {duplicate!r} twice (primaryKey and column together).",
                               "give each column once.")
         write_mode = p.choice("writeMode", (PUT_ROW, UPDATE_ROW), PUT_ROW)
-        return cls(path=path,
+        return cls(
+            path=path,
             table=p.string("table"), primary_key=primary_key, columns=columns, write_mode=write_mode,
             max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),

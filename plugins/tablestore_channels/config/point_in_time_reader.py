@@ -61,7 +61,8 @@ class PointInTimeReaderConfig(JobKeys):
             if not isinstance(entry, Mapping) or set(entry) != {"name", "type"} or not entry["name"]:
                 raise ConfigError(key, f"must be {{\"name\": ..., \"type\": ...}}, got {entry!r}.")
             columns.append((str(entry["name"]), column_type(entry["type"], f"{key}.type")))
-        return cls(path=path,
+        return cls(
+            path=path,
             table=p.string("table"), export_prefix=_prefix(p, "exportPrefix"), stream_prefix=_prefix(p, "streamPrefix"),
             point_us=None if text.strip().lower() == LATEST else _moment(text, p.key("pointInTime")), point_text=text,
             phase=p.choice("phase", (EXPORT_PHASE, WINDOWS_PHASE), EXPORT_PHASE),
