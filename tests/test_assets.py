@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tablestore_channels import assets
-from tablestore_channels.lineage import Dataset
+from tablestore_channels.datasets import Dataset
 
 
 def _normalized(uri: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import MB, JobKeys, Parameters, is_templated
+from tablestore_channels.datasets import Dataset, Namespaces
 from tablestore_channels.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ class ODPSWriterConfig(JobKeys):
 
     ALLOWED = ("datasource", "table", "column", "partition", "truncate", "emptyAsNull", "blockSizeInMB",
                "consistencyCommit")
+
+    def dataset(self, summary: dict, namespaces: Namespaces) -> Dataset:
+        project, _, table = summary["table"].partition(".")
+        return Dataset(f"maxcompute://{project}", table)
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> ODPSWriterConfig:

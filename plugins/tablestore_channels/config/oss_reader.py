@@ -12,6 +12,7 @@ from typing import Any
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import JobKeys, Parameters, as_int
+from tablestore_channels.datasets import Dataset, Namespaces, oss_prefix
 from tablestore_channels.errors import ConfigError, DirtyRecord
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.values import parse_value
@@ -84,6 +85,9 @@ class OSSReaderConfig(JobKeys):
 
     ALLOWED = ("datasource", "bucket", "object", "manifest", "column", "fileFormat", "fieldDelimiter",
                "encoding", "nullFormat", "compress", "skipHeader")
+
+    def datasets(self, namespaces: Namespaces) -> list[Dataset]:
+        return [oss_prefix(namespaces.oss_bucket(self), self.manifest or self.objects[0])]
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OSSReaderConfig:

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tablestore_channels.backup_layout import BOOKKEEPING_SUFFIXES
+from tablestore_channels.backup_layout import BOOKKEEPING_SUFFIXES, without_run_folders
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import MB, JobKeys, Parameters, is_templated
+from tablestore_channels.datasets import Dataset, Namespaces, oss_prefix
 from tablestore_channels.errors import ConfigError
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
 from tablestore_channels.formats.delimited import DelimitedFormat
@@ -42,6 +43,11 @@ class OSSWriterConfig(JobKeys):
 
     ALLOWED = ("datasource", "bucket", "object", "writeMode", "fileFormat", "fieldDelimiter", "encoding",
                "nullFormat", "dateFormat", "header", "suffix", "maxFileSize", "compress")
+
+    def dataset(self, summary: dict, namespaces: Namespaces) -> Dataset:
+        """The prefix without the per-run folders: every run of an export is an event of one asset."""
+        bucket = summary["manifest"].split("/")[2] if summary.get("manifest") else namespaces.oss_bucket(self)
+        return oss_prefix(bucket, without_run_folders(self.object))
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OSSWriterConfig:

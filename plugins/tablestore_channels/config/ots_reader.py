@@ -11,6 +11,7 @@ from typing import Any
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import JobKeys, Parameters, as_int, is_templated
+from tablestore_channels.datasets import Dataset, Namespaces, tablestore_table
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 
@@ -54,6 +55,9 @@ class OTSReaderConfig(JobKeys):
 
     ALLOWED = ("datasource", "table", "column", "range", "mode", "timeRange", "maxVersion",
                "maxRetryTime", "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
+
+    def datasets(self, namespaces: Namespaces) -> list[Dataset]:
+        return [tablestore_table(namespaces, self, self.table)]
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSReaderConfig:

@@ -16,6 +16,7 @@ from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.ots_writer import batch_count
 from tablestore_channels.config.parameters import JobKeys, Parameters
+from tablestore_channels.datasets import Dataset, Namespaces, tablestore_table
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class OTSReplayWriterConfig(JobKeys):
 
     ALLOWED = ("datasource", "table", "createTableIfMissing", "batchWriteCount", "maxRetryTime",
                "retryPauseInMillisecond", *INLINE_CREDENTIAL_KEYS)
+
+    def dataset(self, summary: dict, namespaces: Namespaces) -> Dataset:
+        return tablestore_table(namespaces, self, self.table)
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSReplayWriterConfig:

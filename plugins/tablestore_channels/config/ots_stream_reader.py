@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import JobKeys, Parameters, as_int, is_templated
+from tablestore_channels.datasets import Dataset, Namespaces, tablestore_table
 from tablestore_channels.errors import ConfigError
 
 DEFAULT_STATUS_TABLE = "TableStoreStreamReaderStatusTable"
@@ -69,6 +70,9 @@ class OTSStreamReaderConfig(JobKeys):
     @property
     def lag_ms(self) -> int:
         return round(self.lag_minutes * 60_000)
+
+    def datasets(self, namespaces: Namespaces) -> list[Dataset]:
+        return [tablestore_table(namespaces, self, self.data_table)]
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> OTSStreamReaderConfig:

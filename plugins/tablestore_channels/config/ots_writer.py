@@ -12,6 +12,7 @@ from typing import Any
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.ots_credentials import INLINE_CREDENTIAL_KEYS, refuse_inline_credentials
 from tablestore_channels.config.parameters import JobKeys, Parameters
+from tablestore_channels.datasets import Dataset, Namespaces, tablestore_table
 from tablestore_channels.errors import ConfigError
 
 PUT_ROW, UPDATE_ROW = "PutRow", "UpdateRow"
@@ -51,6 +52,9 @@ class OTSWriterConfig(JobKeys):
 
     ALLOWED = ("datasource", "table", "primaryKey", "column", "writeMode", "maxRetryTime",
                "retryPauseInMillisecond", "batchWriteCount", "createTableIfMissing", *INLINE_CREDENTIAL_KEYS)
+
+    def dataset(self, summary: dict, namespaces: Namespaces) -> Dataset:
+        return tablestore_table(namespaces, self, self.table)
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "writer.parameter") -> OTSWriterConfig:

@@ -27,6 +27,7 @@ from typing import Any
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.oss_reader import column_type
 from tablestore_channels.config.parameters import JobKeys, Parameters
+from tablestore_channels.datasets import Dataset, Namespaces, oss_prefix
 from tablestore_channels.errors import ConfigError
 
 EXPORT_PHASE, WINDOWS_PHASE = "export", "windows"
@@ -50,6 +51,10 @@ class PointInTimeReaderConfig(JobKeys):
 
     ALLOWED = ("datasource", "bucket", "table", "exportPrefix", "streamPrefix", "pointInTime", "phase",
                "exportManifest", "column", "maxClockSkewMillis")
+
+    def datasets(self, namespaces: Namespaces) -> list[Dataset]:
+        bucket = namespaces.oss_bucket(self)
+        return [oss_prefix(bucket, self.export_prefix), oss_prefix(bucket, self.stream_prefix)]
 
     @classmethod
     def from_parameter(cls, raw: Mapping[str, Any], path: str = "reader.parameter") -> PointInTimeReaderConfig:

@@ -209,7 +209,7 @@ class ChannelCleanupOperator(ChannelOperator):
 
 
 class _Namespaces:
-    """:class:`tablestore_channels.lineage.Namespaces` from the Airflow connections."""
+    """:class:`tablestore_channels.datasets.Namespaces` from the Airflow connections."""
 
     def tablestore_instance(self, config: Any) -> str:
         return TablestoreHook(tablestore_conn_id=config.datasource).instance_name
