@@ -18,7 +18,7 @@ export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db browser node-deps cluster-deps lint test test-fast demo up cluster bench proto localcloud-proto lock clean
+.PHONY: venv airflow-db browser node-deps cluster-deps lint test test-fast demo up cluster bench proto localcloud-proto sdk-suites lock clean
 
 venv: $(VENV)/.installed
 
@@ -107,6 +107,11 @@ proto: venv
 # Regenerate the local Tablestore server's own protobuf module (stream, split and table messages).
 localcloud-proto: venv
 	cd include && $(BIN)/python -m grpc_tools.protoc -I. --python_out=. localcloud/tablestore/messages.proto
+
+# The official Python SDKs' own test suites (oss2, tablestore; sdists from PyPI) against localcloud,
+# their failures compared with tests/conformance/sdk_suites_expected.txt. Not part of `make test`.
+sdk-suites: venv
+	$(BIN)/python tests/conformance/sdk_suites.py
 
 # Re-resolve both locks after editing requirements*.txt: the runtime lock is the runtime part of
 # the development lock, so both hold the same versions.

@@ -387,3 +387,68 @@ def test_restart_keeps_everything(cloud, info):
     cloud.start()
     client = make_client(info)
     assert client.get_row("durable", [("id", 1000)])[1].attribute_columns[0][1] == "answered"
+
+
+# --- the service's own words, as the SDK's suite checks them (make sdk-suites) -----------------------
+def test_errors_carry_the_services_texts(client):
+    create(client, "texts", [("pk", "INTEGER")])
+    error = service_error(create, client, "texts", [("pk", "INTEGER")])
+    assert (error.http_status, error.code, error.message) == (409, "OTSObjectAlreadyExist",
+                                                              "Requested table already exists.")
+    error = service_error(client.describe_table, "no_such_texts")
+    assert (error.code, error.message) == ("OTSObjectNotExist", "Requested table does not exist.")
+    error = service_error(create, client, "texts2", [("PK0", "INTEGER"), ("PK0", "STRING")])
+    assert error.message == "Duplicated primary key name: 'PK0'."
+
+    low, high = [("pk", 1)], [("pk", 9)]
+    for direction, start, end, message in (
+            ("FORWARD", high, low, "Begin key must less than end key in FORWARD"),
+            ("FORWARD", low, low, "Begin key must less than end key in FORWARD"),
+            ("BACKWARD", low, high, "Begin key must more than end key in BACKWARD")):
+        error = service_error(client.get_range, "texts", direction, start, end)
+        assert (error.http_status, error.code, error.message) == (400, "OTSParameterInvalid", message)
+    for limit in (0, -1):
+        error = service_error(client.get_range, "texts", "FORWARD", low, high, limit=limit)
+        assert error.message == "The limit must be greater than 0."
+
+
+def test_batches_naming_a_table_without_rows_and_one_row_twice(client):
+    create(client, "batch_texts", [("pk", "INTEGER")])
+    empty = BatchWriteRowRequest()
+    empty.add(TableInBatchWriteRowItem("batch_texts", []))
+    error = service_error(client.batch_write_row, empty)
+    assert error.message == "No operation is specified for table: 'batch_texts'."
+    get = BatchGetRowRequest()
+    get.add(TableInBatchGetRowItem("batch_texts", [], max_version=1))
+    assert client.batch_get_row(get).get_result_by_table("batch_texts") == []
+    # The same row twice in one request fails the whole request, as the BatchWriteRow docs say.
+    twice = BatchWriteRowRequest()
+    twice.add(TableInBatchWriteRowItem("batch_texts", [
+        PutRowItem(Row([("pk", 1)], [("v", 1)]), Condition("IGNORE")), DeleteRowItem(Row([("pk", 1)]), Condition("IGNORE"))]))
+    error = service_error(client.batch_write_row, twice)
+    assert (error.code, error.message) == ("OTSParameterInvalid", "The input parameter is invalid.")
+
+
+def test_a_table_lists_no_search_index(client):
+    create(client, "searchless", [("pk", "INTEGER")])
+    assert client.list_search_index("searchless") == []
+    error = service_error(client.list_search_index, "no_such_searchless")
+    assert error.code == "OTSObjectNotExist"
+    error = service_error(client.describe_search_index, "searchless", "index")
+    assert error.code == "OTSParameterInvalid" and "not supported by localcloud" in error.message
+
+
+def test_write_capacity_is_billed_on_the_data_size(client):
+    create(client, "billed", [("PK0", "STRING"), ("PK1", "STRING")])
+    key = [("PK0", "a"), ("PK1", "1")]
+    key_size = len("PK0a") + len("PK11")
+    exactly_4k = [("col0", "X" * (4096 - key_size - len("col0")))]  # PlainBuffer adds tags and CRCs
+    consumed, _ = client.update_row("billed", Row(key, {"put": exactly_4k}), Condition("IGNORE"))
+    assert (consumed.read, consumed.write) == (0, 1)
+    consumed, _ = client.put_row("billed", Row(key, exactly_4k + [("c", "y")]), Condition("IGNORE"))
+    assert consumed.write == 2
+    consumed, row, _ = client.get_row("billed", key, max_version=1)
+    assert (consumed.read, consumed.write) == (2, 0) and row is not None
+    client.update_row("billed", Row(key, {"put": exactly_4k, "delete_all": ["c"]}), Condition("IGNORE"))
+    consumed, _, _ = client.get_row("billed", key, max_version=1)
+    assert consumed.read == 1

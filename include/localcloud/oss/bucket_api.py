@@ -173,6 +173,14 @@ def list_objects_v2(service: OssService, request: OssRequest) -> Reply:
     return Reply().xml(xml.render("ListBucketResult", children))
 
 
+def list_live_channels(service: OssService, request: OssRequest) -> Reply:
+    """ListLiveChannel: always empty, as creating a live channel is refused."""
+    service.store.bucket(request.bucket or "")
+    return Reply().xml(xml.render("ListLiveChannelResult", [
+        ("Prefix", request.query.get("prefix", "")), ("Marker", request.query.get("marker", "")),
+        ("MaxKeys", int_argument(request, "max-keys", 100, 1, 1000)), ("IsTruncated", False), ("NextMarker", "")]))
+
+
 def delete_multiple_objects(service: OssService, request: OssRequest) -> Reply:
     bucket = request.bucket or ""
     service.store.bucket(bucket)

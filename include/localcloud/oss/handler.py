@@ -76,12 +76,15 @@ class OssHandler(BaseHandler):
         else:
             request.body.drain()
 
-    def _start(self, request: OssRequest, status: int, headers: dict[str, str], length: int) -> None:
+    def _start(self, request: OssRequest, status: int, headers: dict[str, str], length: int | None) -> None:
+        """Send the status and headers; ``length`` None: the body follows chunked."""
         self.send_response(status)
         self.send_header("x-oss-request-id", request.request_id)
         for name, value in headers.items():
             self.send_header(name, value)
-        if status != 304:
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif status != 304:
             self.send_header("Content-Length", str(length))
         self.end_headers()
 
@@ -104,14 +107,19 @@ class OssHandler(BaseHandler):
         headers = dict(reply.headers)
         self._finish_body(request, headers)
         try:
-            if reply.files:
+            length: int | None
+            if reply.chunked and self.command != "HEAD":
+                length = None
+            elif reply.files:
                 length = sum(count for _, _, count in reply.ranges)
             else:
                 length = len(reply.body) if reply.length is None else reply.length
             self._start(request, reply.status, headers, length)
             if self.command == "HEAD" or reply.status in (204, 304):
                 return
-            if reply.body:
+            if length is None:
+                self._send_chunked(reply.body)
+            elif reply.body:
                 self.wfile.write(reply.body)
             for index, offset, count in reply.ranges:
                 self._send_file(reply.files[index].fileno(), offset, count)
@@ -120,6 +128,12 @@ class OssHandler(BaseHandler):
         finally:
             for handle in reply.files:
                 handle.close()
+
+    def _send_chunked(self, body: bytes, size: int = 65536) -> None:
+        for pos in range(0, len(body), size):
+            piece = body[pos:pos + size]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
 
     def _send_file(self, fd: int, offset: int, count: int) -> None:
         out = self.connection.fileno()

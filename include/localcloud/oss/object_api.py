@@ -7,6 +7,7 @@ import dataclasses
 import email.utils
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote
@@ -154,12 +155,47 @@ def get_object(service: OssService, request: OssRequest) -> Reply:
     for parameter, header in _RESPONSE_OVERRIDES.items():
         if parameter in request.query:
             headers[header] = request.query[parameter]
+    if span is None and _compresses(meta, request):
+        return _gzipped(headers, files, slices(meta, 0, meta.size - 1))
     if span is None:
         return Reply(headers=headers, files=files, ranges=slices(meta, 0, meta.size - 1))
     start, end = span
     del headers["x-oss-hash-crc64ecma"]  # a range's CRC is not the object's; clients would compare
     headers["Content-Range"] = f"bytes {start}-{end}/{meta.size}"
     return Reply(206, headers, files=files, ranges=slices(meta, start, end))
+
+
+# OSS compresses a whole-object GET that accepts gzip when the object is a web text type of 1 KB or more.
+GZIP_TYPES = frozenset({"text/cache-manifest", "text/xml", "text/css", "text/html", "text/plain",
+                        "application/javascript", "application/x-javascript", "application/rss+xml",
+                        "application/json", "text/json"})
+GZIP_MIN_SIZE = 1024
+
+
+def _compresses(meta: ObjectMeta, request: OssRequest) -> bool:
+    accepted = {part.split(";")[0].strip().lower() for part in request.header("Accept-Encoding").split(",")}
+    media_type = meta.attributes.content_type.split(";")[0].strip().lower()
+    return "gzip" in accepted and media_type in GZIP_TYPES and meta.size >= GZIP_MIN_SIZE
+
+
+def _gzipped(headers: dict[str, str], files: list[BinaryIO], ranges: list[tuple[int, int, int]]) -> Reply:
+    """The object gzip-compressed and sent chunked: OSS then omits ETag, Content-Length and
+    Accept-Ranges, and keeps the CRC-64 of the uncompressed bytes."""
+    compressor = zlib.compressobj(wbits=31)  # 31: the gzip container
+    parts = []
+    try:
+        for index, offset, count in ranges:
+            handle = files[index]
+            handle.seek(offset)
+            parts.append(compressor.compress(handle.read(count)))
+    finally:
+        for handle in files:
+            handle.close()
+    parts.append(compressor.flush())
+    for name in ("ETag", "Accept-Ranges"):
+        headers.pop(name, None)
+    headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Reply(headers=headers, body=b"".join(parts), chunked=True)
 
 
 def head_object(service: OssService, request: OssRequest) -> Reply:
@@ -236,7 +272,7 @@ def append_object(service: OssService, request: OssRequest) -> Reply:
     if request.body.length is None and "chunked" not in request.header("Transfer-Encoding").lower():
         raise OssError("MissingContentLength")
     bucket = request.bucket or ""
-    wanted = attributes(request, service.store.bucket(bucket).storage_class)
+    wanted = attributes(request, service.store.bucket(bucket).storage_class, tags=int(raw) == 0)
     meta = service.store.append(bucket, key, int(raw), request.body.chunks(), wanted)
     headers = written(meta)
     headers["x-oss-next-append-position"] = str(meta.size)

@@ -92,14 +92,16 @@ def object_acl(request: OssRequest, default: str = "default") -> str:
     return value
 
 
-def attributes(request: OssRequest, default_class: str) -> Attributes:
+def attributes(request: OssRequest, default_class: str, tags: bool = True) -> Attributes:
     """What a write request sets besides the bytes: content type, stored standard headers,
-    ``x-oss-meta-*``, storage class (default: the bucket's), object ACL and tags."""
+    ``x-oss-meta-*``, storage class (default: the bucket's), object ACL and tags (``tags=False``:
+    the ``x-oss-tagging`` header is ignored, as OSS does on an append after the first)."""
     user_meta = {name.lower(): value for name, value in request.headers.items()
                  if name.lower().startswith(USER_META_PREFIX)}
     stored = {name: request.header(name) for name in STORED_HEADERS if request.header(name)}
     return Attributes(request.header("Content-Type") or "application/octet-stream", stored, user_meta,
-                      storage_class(request, default_class), object_acl(request), tagging.from_header(request))
+                      storage_class(request, default_class), object_acl(request),
+                      tagging.from_header(request) if tags else {})
 
 
 def etag(value: str) -> str:

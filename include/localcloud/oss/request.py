@@ -98,7 +98,8 @@ class OssRequest:
 @dataclass
 class Reply:
     """What an operation answers. ``files`` (with ``ranges``) streams object bytes from disk;
-    ``length`` states a Content-Length without a body (HEAD)."""
+    ``length`` states a Content-Length without a body (HEAD); ``chunked`` sends ``body`` with
+    ``Transfer-Encoding: chunked`` and no Content-Length (a gzip-compressed GET)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -106,6 +107,7 @@ class Reply:
     files: list[BinaryIO] = field(default_factory=list)
     ranges: list[tuple[int, int, int]] = field(default_factory=list)  # (file index, offset, count)
     length: int | None = None
+    chunked: bool = False
 
     def xml(self, body: bytes) -> Reply:
         self.body = body

@@ -16,11 +16,11 @@ SERVICE, BUCKET, OBJECT = "service", "bucket", "object"
 
 # Sub-resources that select an operation: a request naming any other one (``?tagging``, ``?cors``,
 # ...) is answered NotImplemented instead of being mistaken for a plain GET or PUT.
-SELECTORS = frozenset({"acl", "append", "bucketInfo", "delete", "list-type", "location", "objectMeta",
+SELECTORS = frozenset({"acl", "append", "bucketInfo", "delete", "list-type", "live", "location", "objectMeta",
                        "partNumber", "stat", "tagging", "uploadId", "uploads"})
 UNSUPPORTED = frozenset({"callback", "cname", "cors", "encryption", "inventory", "lifecycle", "logging", "policy",
-                         "referer", "replication", "restore", "symlink", "versioning", "versions", "website", "worm",
-                         "x-oss-process"})
+                         "referer", "replication", "restore", "symlink", "versioning", "versions", "vod", "website",
+                         "worm", "x-oss-async-process", "x-oss-process"})
 # Request headers asking for what this server does not do; ignoring them would answer a success
 # that is not what OSS does (no callback made, an object reported unencrypted).
 UNSUPPORTED_HEADERS = ("x-oss-callback", "x-oss-server-side-encryption", "x-oss-server-side-data-encryption",
@@ -46,6 +46,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", BUCKET, "GetBucketStat", bucket_api.get_bucket_stat, ("stat",)),
     Route("GET", BUCKET, "GetBucketAcl", bucket_api.get_acl, ("acl",)),
     Route("GET", BUCKET, "ListMultipartUploads", multipart_api.list_uploads, ("uploads",)),
+    # Live channels cannot be created here (PUT ?live is refused), so a bucket lists none.
+    Route("GET", BUCKET, "ListLiveChannel", bucket_api.list_live_channels, ("live",)),
     Route("GET", BUCKET, "ListObjectsV2", bucket_api.list_objects_v2, ("list-type",)),
     Route("GET", BUCKET, "ListObjects", bucket_api.list_objects),
     Route("POST", BUCKET, "DeleteMultipleObjects", bucket_api.delete_multiple_objects, ("delete",)),

@@ -80,9 +80,11 @@ class Store:
 
     # --- buckets -------------------------------------------------------------------------------
     def create_bucket(self, name: str, storage_class: str) -> Bucket:
+        """Create a bucket; one that exists is returned unchanged (OSS answers BucketAlreadyExists
+        only to another account, and every request here is signed by the one account)."""
         with self._lock:
             if name in self._buckets:
-                raise OssError("BucketAlreadyExists", BucketName=name)
+                return self._buckets[name]
             bucket = Bucket(name, time.time(), storage_class)
             (self._objects_dir / name).mkdir(exist_ok=True)
             blobs.write_json(self.tmp, self._buckets_dir / f"{name}.json", bucket.__dict__)

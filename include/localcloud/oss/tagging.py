@@ -1,7 +1,7 @@
 """Object tags as OSS checks them: at most 10 with distinct keys, keys of 1 to 128 and values of up
-to 256 characters, made of letters, digits, spaces and ``+ - = . _ : /``. They come in the
-``x-oss-tagging`` header of writes (``k1=v1&k2=v2``, URL-encoded) or as the ``<Tagging>`` document
-of PutObjectTagging."""
+to 256 characters, made of letters (any script: OSS takes ``中文``), digits, spaces and
+``+ - = . _ : /``. They come in the ``x-oss-tagging`` header of writes (``k1=v1&k2=v2``,
+URL-encoded UTF-8) or as the ``<Tagging>`` document of PutObjectTagging."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from localcloud.oss.errors import OssError, invalid_argument
 from localcloud.oss.request import OssRequest
 
 MAX_TAGS = 10
-_TEXT = re.compile(r"[A-Za-z0-9 +\-=._:/]*\Z")
+_TEXT = re.compile(r"[\w +\-=.:/]*\Z")  # \w: letters and digits of any script, and "_"
 _INVALID = "The tag provided was not a valid tag."
 
 

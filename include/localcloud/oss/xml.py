@@ -34,12 +34,25 @@ def render(root: str, children: Iterable[Node] | str) -> bytes:
                                                                                xml_declaration=False)
 
 
+# Control characters XML 1.0 forbids but OSS takes in object keys (oss2 sends "\x0c" in a batch
+# delete): parsed through stand-ins from the private use area, then put back.
+_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_STAND_IN = 0xE000
+
+
 def parse(body: bytes, root: str) -> ElementTree.Element:
     """Parse a request body whose root must be ``root``; anything else is ``MalformedXML``."""
+    controls = any(byte in _CONTROLS for byte in body)
+    if controls:
+        body = b"".join(chr(_STAND_IN + byte).encode() if byte in _CONTROLS else bytes([byte]) for byte in body)
     try:
         element = ElementTree.fromstring(body)
     except ElementTree.ParseError as exc:
         raise OssError("MalformedXML") from exc
+    if controls:
+        back = {_STAND_IN + byte: byte for byte in _CONTROLS}
+        for node in element.iter():
+            node.text = node.text.translate(back) if node.text else node.text
     if element.tag != root:
         raise OssError("MalformedXML")
     return element

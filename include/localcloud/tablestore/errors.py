@@ -65,7 +65,7 @@ def invalid_pk(what: str, given, expected) -> OTSError:
 
 
 def table_not_exist(name: str) -> OTSError:
-    return OTSError("OTSObjectNotExist", f"Requested table does not exist: {name}.")
+    return OTSError("OTSObjectNotExist", "Requested table does not exist.")  # the service names no table
 
 
 def condition_failed() -> OTSError:

@@ -51,6 +51,25 @@ def _capacity(message, read_bytes: int = 0, write_bytes: int = 0) -> None:
     unit.write = max(1, math.ceil(write_bytes / 4096)) if write_bytes else 0
 
 
+def _value_size(value: object) -> int:
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, (int, float)):
+        return 8
+    if isinstance(value, str):
+        return len(value.encode())
+    return len(value) if isinstance(value, (bytes, bytearray)) else 0
+
+
+def data_size(row: pb.PlainRow) -> int:
+    """A row's size as the service bills CUs: the names and values of its key and cells (an integer
+    or double 8 bytes, a boolean 1, a string or binary its bytes), not the PlainBuffer size. Single
+    row reads and writes bill it; a GetRange page bills its PlainBuffer size (decoding a 4 MB page
+    to count it would slow every scan)."""
+    return (sum(len(name.encode()) + _value_size(value) for name, value in row.primary_key)
+            + sum(len(cell.name.encode()) + _value_size(cell.value) for cell in row.cells))
+
+
 def _pk_buffer(pairs: list[tuple[str, object]]) -> bytes:
     return pb.encode_buffer([pb.PlainRow(pairs)])
 
@@ -213,11 +232,11 @@ def update_table(service: TablestoreService, body: bytes) -> Message:
 
 
 # --- single rows --------------------------------------------------------------------------
-def _write_one(service: TablestoreService, write: RowWrite, response: Message, wants_pk: bool, size: int) -> Message:
+def _write_one(service: TablestoreService, write: RowWrite, response: Message, wants_pk: bool) -> Message:
     outcome = service.write([write])[0]
     if isinstance(outcome, OTSError):
         raise outcome
-    _capacity(response.consumed, write_bytes=size)
+    _capacity(response.consumed, write_bytes=max(1, data_size(write.row)))
     if wants_pk:
         response.row = _pk_buffer(write.row.primary_key)
     return response
@@ -227,21 +246,21 @@ def put_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.PutRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "PUT", pb.decode_row(request.row), _expectation(request.condition))
-    return _write_one(service, write, sdk.PutRowResponse(), _wants_pk(request), len(request.row))
+    return _write_one(service, write, sdk.PutRowResponse(), _wants_pk(request))
 
 
 def update_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.UpdateRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "UPDATE", pb.decode_row(request.row_change), _expectation(request.condition))
-    return _write_one(service, write, sdk.UpdateRowResponse(), _wants_pk(request), len(request.row_change))
+    return _write_one(service, write, sdk.UpdateRowResponse(), _wants_pk(request))
 
 
 def delete_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.DeleteRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "DELETE", pb.decode_row(request.primary_key), _expectation(request.condition))
-    return _write_one(service, write, sdk.DeleteRowResponse(), _wants_pk(request), len(request.primary_key))
+    return _write_one(service, write, sdk.DeleteRowResponse(), _wants_pk(request))
 
 
 def get_row(service: TablestoreService, body: bytes) -> Message:
@@ -254,7 +273,7 @@ def get_row(service: TablestoreService, body: bytes) -> Message:
     if isinstance(result, OTSError):
         raise result
     response = sdk.GetRowResponse(row=pb.HEADER_BYTES + result if result else b"")
-    _capacity(response.consumed, read_bytes=len(response.row))
+    _capacity(response.consumed, read_bytes=data_size(pb.decode_row(response.row)) if response.row else 0)
     return response
 
 
@@ -270,7 +289,7 @@ def _no_duplicate_tables(tables) -> None:
 def batch_get_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.BatchGetRowRequest, body)
     _no_duplicate_tables(request.tables)
-    if not any(t.primary_key for t in request.tables):
+    if not request.tables:  # a table without rows is answered with none
         raise invalid("No row specified in the request of BatchGetRow.")
     if sum(len(t.primary_key) for t in request.tables) > MAX_BATCH_GET_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_GET_ROWS}.")
@@ -289,7 +308,7 @@ def batch_get_row(service: TablestoreService, body: bytes) -> Message:
                 continue
             item.is_ok = True
             item.row = pb.HEADER_BYTES + result if result else b""
-            _capacity(item.consumed, read_bytes=len(item.row))
+            _capacity(item.consumed, read_bytes=data_size(pb.decode_row(item.row)) if item.row else 0)
     return response
 
 
@@ -299,11 +318,11 @@ def batch_write_row(service: TablestoreService, body: bytes) -> Message:
     request = _parse(sdk.BatchWriteRowRequest, body)
     _no_transaction(request)
     _no_duplicate_tables(request.tables)
-    if not any(t.rows for t in request.tables):
+    if not request.tables:
         raise invalid("No row is specified in BatchWriteRow.")
     for table_request in request.tables:
         if not table_request.rows:
-            raise invalid(f"No operation is specified for table: {table_request.table_name}.")
+            raise invalid(f"No operation is specified for table: '{table_request.table_name}'.")
     if sum(len(t.rows) for t in request.tables) > MAX_BATCH_WRITE_ROWS:
         raise invalid(f"Rows count exceeds the upper limit: {MAX_BATCH_WRITE_ROWS}.")
     writes, shapes = [], []
@@ -311,7 +330,7 @@ def batch_write_row(service: TablestoreService, body: bytes) -> Message:
         for row in table_request.rows:
             writes.append(RowWrite(table_request.table_name, _WRITE_KINDS[row.type],
                                    pb.decode_row(row.row_change), _expectation(row.condition)))
-            shapes.append((_wants_pk(row), len(row.row_change)))
+            shapes.append((_wants_pk(row), max(1, data_size(writes[-1].row))))
     outcomes = iter(service.write(writes))
     response = sdk.BatchWriteRowResponse()
     shape = iter(shapes)
@@ -340,7 +359,7 @@ def get_range(service: TablestoreService, body: bytes) -> Message:
     spec = _read_spec(request.columns_to_get, request)
     limit = request.limit if request.HasField("limit") else None
     if limit is not None and limit <= 0:
-        raise invalid("limit must be greater than 0.")
+        raise invalid("The limit must be greater than 0.")
     rows, next_pk = service.get_range(
         request.table_name, _primary_key(request.inclusive_start_primary_key),
         _primary_key(request.exclusive_end_primary_key), request.direction == sdk.FORWARD, limit, spec)
@@ -433,6 +452,14 @@ def get_stream_record(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
+def list_search_index(service: TablestoreService, body: bytes) -> Message:
+    """No search index can be created here (CreateSearchIndex is refused), so a table has none."""
+    request = _parse(api.ListSearchIndexRequest, body)
+    if request.HasField("table_name"):
+        service.table(request.table_name)
+    return api.ListSearchIndexResponse()
+
+
 ROUTES: dict[str, Callable[[TablestoreService, bytes], Message]] = {
     "CreateTable": create_table,
     "DeleteTable": delete_table,
@@ -451,4 +478,5 @@ ROUTES: dict[str, Callable[[TablestoreService, bytes], Message]] = {
     "DescribeStream": describe_stream,
     "GetShardIterator": get_shard_iterator,
     "GetStreamRecord": get_stream_record,
+    "ListSearchIndex": list_search_index,
 }

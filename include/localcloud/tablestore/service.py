@@ -85,7 +85,7 @@ class TablestoreService:
                      options: Options, read_cu: int, write_cu: int, stream_hours: int | None) -> None:
         with self._lock:
             if name in self.tables:
-                raise OTSError("OTSObjectAlreadyExist", f"Requested table already exists: {name}.")
+                raise OTSError("OTSObjectAlreadyExist", "Requested table already exists.")
             created = self._commit_time()
             stream = None if stream_hours is None else self._stream_spec(name, created, stream_hours)
             self._commit(("create_table", name, schema, defined, vars(options).copy(),
@@ -178,7 +178,7 @@ class TablestoreService:
                     continue
                 key = encode_key(pk)
                 if (write.table, key) in seen:
-                    raise invalid("The input parameter is invalid: a row appears twice in one request.")
+                    raise invalid("The input parameter is invalid.")  # the service's words for it
                 seen.add((write.table, key))
                 try:
                     cells = [] if write.kind == "DELETE" else table.check_cells(write.kind, write.row.cells, now_ms)

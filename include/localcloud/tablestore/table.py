@@ -134,11 +134,12 @@ class Table:
             raise invalid(f"The number of primary key columns must be in range: [1, {MAX_PK_COLUMNS}].")
         for pk_name, pk_type in schema:
             check_name(pk_name, "primary key column")
-            if pk_type not in PK_TYPES:
-                raise invalid(f"Primary key column {pk_name!r} has type {pk_type}: only "
-                              "INTEGER, STRING and BINARY are allowed.")
-        if len({n for n, _ in schema}) != len(schema):
-            raise invalid("Duplicated primary key column names.")
+            if pk_type not in PK_TYPES:  # the service's words; it allows INTEGER, STRING and BINARY
+                raise invalid(f"{pk_type} is an invalid type for the primary key.")
+        names = [n for n, _ in schema]
+        for pk_name in names:
+            if names.count(pk_name) > 1:
+                raise invalid(f"Duplicated primary key name: '{pk_name}'.")
         options.validate()
         self.name = name
         self.schema = schema
@@ -323,10 +324,11 @@ class Table:
         """One page of a range read: encoded rows and the PK to continue from (None: done).
         FORWARD reads [start, end), BACKWARD reads (end, start] downwards."""
         start_key, end_key = encode_key(start), encode_key(end)
-        if forward and start_key > end_key:
-            raise invalid("Begin key must be less than end key in FORWARD.")
-        if not forward and start_key < end_key:
-            raise invalid("Begin key must be greater than end key in BACKWARD.")
+        # The service's own words (an empty range, start == end, is refused too).
+        if forward and start_key >= end_key:
+            raise invalid("Begin key must less than end key in FORWARD")
+        if not forward and start_key <= end_key:
+            raise invalid("Begin key must more than end key in BACKWARD")
         keys = self.sorted_keys()
         if forward:
             positions = range(bisect.bisect_left(keys, start_key), bisect.bisect_left(keys, end_key))
