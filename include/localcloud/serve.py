@@ -20,11 +20,10 @@ import threading
 from pathlib import Path
 
 from localcloud.httpserver import LocalServer
+from localcloud.service import Service, ServiceFactory
 from localcloud.settings import Settings
 
-# service name -> module providing ``build(data_dir: Path, settings: Settings)``, which returns a
-# service object with ``handler_class``, ``endpoint_info(host, port) -> dict``,
-# ``admin(method, route, payload)`` and ``close()``.
+# service name -> module whose ``build`` is a ServiceFactory (see localcloud.service).
 SERVICES = {
     "tablestore": "localcloud.tablestore",
     "oss": "localcloud.oss",
@@ -81,8 +80,8 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         for name in names:
-            module = importlib.import_module(SERVICES[name])
-            service = module.build(data_root / name, settings)
+            build: ServiceFactory = importlib.import_module(SERVICES[name]).build
+            service: Service = build(data_root / name, settings)
             server = LocalServer((args.host, getattr(args, f"{name}_port")), service.handler_class, service)
             server.start()
             servers.append((name, server))

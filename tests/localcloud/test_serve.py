@@ -79,3 +79,21 @@ def test_data_dir_survives_a_restart(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_every_service_package_builds_a_service(tmp_path):
+    """serve starts each package through its ``build`` (a ServiceFactory) and the Service protocol."""
+    import importlib
+
+    from localcloud.serve import SERVICES
+    from localcloud.service import Service
+    from localcloud.settings import Settings
+
+    for name, module in SERVICES.items():
+        service = importlib.import_module(module).build(tmp_path / name, Settings())
+        try:
+            assert isinstance(service, Service), name
+            info = service.endpoint_info("127.0.0.1", 1)
+            assert info["endpoint"].startswith("http://127.0.0.1:1"), name
+        finally:
+            service.close()

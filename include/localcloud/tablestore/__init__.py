@@ -30,7 +30,7 @@ from pathlib import Path
 
 from localcloud.settings import Settings
 from localcloud.tablestore.errors import OTSError
-from localcloud.tablestore.server import TablestoreHandler
+from localcloud.tablestore.handler import TablestoreHandler
 from localcloud.tablestore.service import TablestoreService
 
 

@@ -15,7 +15,7 @@ from localcloud.faults import FaultRule
 from localcloud.httpserver import BaseHandler
 from localcloud.tablestore.auth import SigningKey, response_headers, verify_request
 from localcloud.tablestore.errors import CODE_BY_STATUS, STATUS_BY_CODE, OTSError, unsupported
-from localcloud.tablestore.handlers import ROUTES
+from localcloud.tablestore.routes import ROUTES
 
 log = logging.getLogger("localcloud.tablestore")
 

@@ -1,4 +1,5 @@
-"""The Tablestore API: one function per operation, protobuf in and out, the logic in the service.
+"""The Tablestore API's responses: one function per operation, protobuf in and out (parse and
+serialize only), the logic in the service; :mod:`localcloud.tablestore.routes` maps API names to them.
 
 Table, split and stream messages come from the server's own ``messages.proto`` (the current
 shapes); row messages from the SDK's bundled ``table_store_pb2`` (the same wire as the service).
@@ -7,7 +8,6 @@ shapes); row messages from the SDK's bundled ``table_store_pb2`` (the same wire 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import tablestore.protobuf.table_store_pb2 as sdk
 from google.protobuf.message import DecodeError, Message
@@ -458,25 +458,3 @@ def list_search_index(service: TablestoreService, body: bytes) -> Message:
     if request.HasField("table_name"):
         service.table(request.table_name)
     return api.ListSearchIndexResponse()
-
-
-ROUTES: dict[str, Callable[[TablestoreService, bytes], Message]] = {
-    "CreateTable": create_table,
-    "DeleteTable": delete_table,
-    "ListTable": list_table,
-    "DescribeTable": describe_table,
-    "UpdateTable": update_table,
-    "PutRow": put_row,
-    "UpdateRow": update_row,
-    "DeleteRow": delete_row,
-    "GetRow": get_row,
-    "BatchGetRow": batch_get_row,
-    "BatchWriteRow": batch_write_row,
-    "GetRange": get_range,
-    "ComputeSplitPointsBySize": compute_split_points_by_size,
-    "ListStream": list_stream,
-    "DescribeStream": describe_stream,
-    "GetShardIterator": get_shard_iterator,
-    "GetStreamRecord": get_stream_record,
-    "ListSearchIndex": list_search_index,
-}
