@@ -64,9 +64,10 @@ cluster-deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
 	fi
 
-# Two xdist workers: the tests with an Airflow stack of their own first, in turn, on one; the
-# rest by module on whichever is free (tests/conftest.py schedules them). A third worker starves
-# the stacks of CPU on two cores and makes the whole slower.
+# Two xdist workers: the tests with an Airflow stack of their own first, one stack on each; then
+# the slow modules and the rest by module on whichever is free (tests/conftest.py schedules them).
+# A third worker starves the stacks of CPU on two cores and makes the whole slower. The 20
+# slowest tests are listed at the end.
 PYTEST_WORKERS ?= -n 2
 # A freshly migrated metadata DB that each xdist worker copies (tests/conftest.py): the tests
 # start from no runs, whatever .airflow/airflow.db (make up's, make demo's) holds.
@@ -75,7 +76,7 @@ test: airflow-db browser node-deps cluster-deps
 	rm -f $(TEST_DB_TEMPLATE)
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(TEST_DB_TEMPLATE) $(BIN)/airflow db migrate > $(AIRFLOW_HOME)/tests-db-migrate.log 2>&1 \
 		|| (cat $(AIRFLOW_HOME)/tests-db-migrate.log; exit 1)
-	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 # Unit tests only (tests/conftest.py marks the rest `integration`): the venv, no servers, no metadata DB (a path that cannot open).
 test-fast: venv

@@ -28,18 +28,13 @@ for _name, _value in {
 
 def _worker_metadata_db(worker: str) -> None:
     """Each xdist worker works on a copy of a migrated metadata DB, so that the test modules that
-    run DAGs run side by side without sharing runs or SQLite's one writer. A backup, not a file
-    copy: consistent even while something else writes the original."""
-    import sqlite3
+    run DAGs run side by side without sharing runs or SQLite's one writer."""
+    from tests.support.metadata_db import TEMPLATE, copy_database
 
     # `make test` migrates a fresh template; a plain pytest copies the configured DB
-    template = _AIRFLOW_HOME / "tests-template.db"
-    source = template if template.exists() else Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    source = TEMPLATE if TEMPLATE.exists() else Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
     copy = _AIRFLOW_HOME / "workers" / worker / "airflow.db"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.unlink(missing_ok=True)
-    with sqlite3.connect(source) as original, sqlite3.connect(copy) as target:
-        original.backup(target)
+    copy_database(source, copy)
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{copy}"
 
 
@@ -57,20 +52,19 @@ from tests.support.exports import oss_bucket, ots_client  # noqa: E402
 from tests.support.statsd import StatsdReceiver, statsd_receiver  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
-# stack of `make up`, the Celery stack) mostly wait on its scheduler: under xdist they run in
-# turn on one worker, beside the rest. The rest are handed out by module (a module's tests share
-# its servers and tables), each worker with its own copy of the metadata DB.
+# stack of `make up`, the Celery stack) run first, each stack on a worker of its own (they mostly
+# wait on their schedulers), then the `slow` modules, then the rest, handed out by module (a
+# module's tests share its servers and tables) to whichever worker is free, each worker with its
+# own copy of the metadata DB. The order is this file's, not xdist's largest-module-first: the
+# longest chain (make up's stack) must start at once.
 _OWN_STACK_TESTS = ("tests/devstack/", "tests/deploy/test_cluster.py")
 
 
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
-    class StacksBesideTheRest(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return "own_stack" if nodeid.startswith(_OWN_STACK_TESTS) else super()._split_scope(nodeid)
-
-    return StacksBesideTheRest(config, log)
+    config.option.loadscopereorder = False
+    return LoadScopeScheduling(config, log)
 
 
 # Integration tests are those that need more than the venv: a test that uses one of these fixtures
@@ -89,8 +83,13 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # the stacks' tests first: they take longest, and the other workers fill in beside them
-    items.sort(key=lambda item: not item.nodeid.startswith(_OWN_STACK_TESTS))
+    # the stacks' tests first (make up's first: it takes longest), then the slow modules, so that
+    # no long module is left for the end; a stable sort keeps each module's tests in order
+    def order(item: pytest.Item) -> tuple[int, ...]:
+        stack = next((i for i, prefix in enumerate(_OWN_STACK_TESTS) if item.nodeid.startswith(prefix)), None)
+        return (0, stack) if stack is not None else (1, item.get_closest_marker("slow") is None)
+
+    items.sort(key=order)
     for item in items:
         if item.get_closest_marker("slow") or INTEGRATION_FIXTURES.intersection(item.fixturenames):
             item.add_marker(pytest.mark.integration)

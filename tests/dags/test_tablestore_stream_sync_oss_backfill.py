@@ -1,6 +1,6 @@
 """Backfill of the incremental sync with a running Airflow (scheduler, DAG processor, API server
 as subprocesses, own metadata DB): ``airflow backfill create ... --reprocess-behavior completed``
-runs consecutive windows forwards (three: each costs a few task processes), each to its own
+runs consecutive windows forwards (two: each costs a few task processes), each to its own
 prefix, each resuming at the checkpoint the previous one saved."""
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from devstack.processes import free_port
 from tablestore_channels.readers.stream_checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import only_manifest, oss_bucket
+from tests.support.metadata_db import migrated
 from tests.support.streams import create_stream_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "tablestore_stream_sync_oss"
 TABLE = "bf_stream"
-WINDOWS = 3
+WINDOWS = 2
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,7 @@ def airflow_env(tmp_path, localcloud) -> dict:
            # every task process parses the DAG file; on a busy 2-core machine that can take 30 s
            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300", "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
            "AIRFLOW__CORE__PARALLELISM": "2", "PATH": f"{Path(AIRFLOW).parent}:{os.environ['PATH']}"}
-    _airflow(env, "db", "migrate", timeout=180)
+    migrated(home / "airflow.db", lambda: _airflow(env, "db", "migrate", timeout=180))
     return env
 
 

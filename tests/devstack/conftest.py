@@ -3,6 +3,7 @@ own, and a real browser (Debian's chromium driven by Playwright) logged in to it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import requests
 from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
 from tests.support.alerts import Inbox, smtp_server, webhook_server
+from tests.support.metadata_db import migrated
 from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,10 +122,15 @@ def _stack(tmp_path_factory, statsd: StatsdReceiver, alerts: dict, webhook: list
         **alerts,
         "TABLESTORE_CHANNELS_WINDOW_DEADLINE_MULTIPLE": "1.1",
         "DEMO_ROWS": "3000",
+        # every task process parses its DAG file: on a busy 2-core machine (two stacks, the other
+        # tests) that can pass Airflow's 30 s, which fails the task before it starts
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
         # `airflow standalone` starts its components by name
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+    migrated(home / "airflow.db", lambda: subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True,
+                                                           capture_output=True))
     log = top / "up.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack.up"], env=env, stdout=out,
@@ -157,9 +164,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def page(browser, stack, request):
-    """A page logged in to the stack's UI; on a failed test its screenshot is saved and named."""
+@contextlib.contextmanager
+def logged_in(browser, stack: Stack) -> Iterator:
+    """A page logged in to the stack's UI."""
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.set_default_timeout(120_000)
@@ -168,11 +175,20 @@ def page(browser, stack, request):
     page.fill("input[name=password]", PASSWORD)
     page.keyboard.press("Enter")
     page.get_by_text("Dags").first.wait_for()
-    yield page
-    report = request.node.stash.get(_REPORTS, {}).get("call")
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        path = SCREENSHOTS / f"{request.node.name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        print(f"\nScreenshot of the failed page: {path}")
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, stack, request):
+    """A page logged in to the stack's UI; on a failed test its screenshot is saved and named."""
+    with logged_in(browser, stack) as page:
+        yield page
+        report = request.node.stash.get(_REPORTS, {}).get("call")
+        if report is not None and report.failed:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            path = SCREENSHOTS / f"{request.node.name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"\nScreenshot of the failed page: {path}")

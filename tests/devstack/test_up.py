@@ -5,7 +5,9 @@ with its defaults once the backups exist, a bad param fails with one line naming
 Tablestore connection's forms and Test button work, every channel DAG runs from the REST API
 without a logical date, and SIGTERM stops it all.
 
-The tests share one stack and run in order (the restore reads the export made before it)."""
+The tests share one stack and run in order (the restore reads the export made before it). The DAGs
+that need nothing of one another are triggered from their forms first, together (``form_runs``),
+and run side by side as a team's would; each test then waits for its own run."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import requests
 
 from devstack import targets
 from localcloud import admin
-from tests.devstack.conftest import CHANNEL_DAGS
+from tests.devstack.conftest import CHANNEL_DAGS, logged_in
 from tests.support.exports import oss_bucket, ots_client, table_rows
 from tests.support.streams import now_ms, run_window, stream_job, sync_window_path
 
@@ -43,9 +45,9 @@ def _choose(dialog, param: str, option: str) -> None:
     dialog.page.get_by_role("option", name=option, exact=True).click()
 
 
-def _trigger(page, stack, dag_id: str, **changes: str) -> dict:
+def _submit(page, stack, dag_id: str, **changes: str) -> str:
     """Open the form, check it is valid with its defaults, apply ``changes`` (param -> value),
-    trigger; returns the new run once it has finished."""
+    trigger; returns the new run's id."""
     before = {r["dag_run_id"] for r in _runs(stack, dag_id)}
     dialog = _open_trigger_form(page, stack, dag_id)
     button = dialog.get_by_role("button", name="Trigger", exact=True)
@@ -59,19 +61,47 @@ def _trigger(page, stack, dag_id: str, **changes: str) -> dict:
             _choose(dialog, param, value)
     assert button.is_enabled(), f"{dag_id}: the form is invalid after setting {changes}"
     button.click()
+    deadline = time.monotonic() + 120
+    while not (new := [r for r in _runs(stack, dag_id) if r["dag_run_id"] not in before]):
+        assert time.monotonic() < deadline, f"{dag_id}: the form made no run"
+        time.sleep(1)
+    # Wait for the run through the REST API, as a DAG page left open refreshes itself every few
+    # seconds, which on two cores slows the run it shows.
+    page.goto("about:blank")
+    return new[0]["dag_run_id"]
+
+
+def _finished(stack, dag_id: str, run_id: str) -> dict:
+    """The run once it has finished."""
     deadline = time.monotonic() + RUN_TIMEOUT
-    left = False
     while True:
-        new = [r for r in _runs(stack, dag_id) if r["dag_run_id"] not in before]
-        if new and not left:
-            # The run exists: wait for it through the REST API, as a DAG page left open
-            # refreshes itself every few seconds, which on two cores slows the run it shows.
-            page.goto("about:blank")
-            left = True
-        if new and new[0]["state"] in ("success", "failed"):
-            return new[0]
-        assert time.monotonic() < deadline, f"{dag_id}: no finished run after {RUN_TIMEOUT} s: {new}"
+        run = stack.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()
+        if run["state"] in ("success", "failed"):
+            return run
+        assert time.monotonic() < deadline, f"{dag_id}: {run_id} not finished after {RUN_TIMEOUT} s: {run}"
         time.sleep(3)
+
+
+def _trigger(page, stack, dag_id: str, **changes: str) -> dict:
+    """The run the form makes with ``changes``, once it has finished."""
+    return _finished(stack, dag_id, _submit(page, stack, dag_id, **changes))
+
+
+# The channel DAGs that need nothing of one another, each with what its form is changed to.
+INDEPENDENT_FORMS = {
+    "tablestore_full_export_oss": {"file_format": "parquet"},
+    "tablestore_to_maxcompute": {},
+    "tablestore_stream_sync_oss": {},
+    "tablestore_stream_sync_maxcompute": {},
+}
+
+
+@pytest.fixture(scope="module")
+def form_runs(browser, stack) -> dict[str, str]:
+    """INDEPENDENT_FORMS triggered from their forms one after another, without waiting for the
+    runs: the scheduler runs them side by side, as it would a team's. dag_id -> run id."""
+    with logged_in(browser, stack) as page:
+        return {dag_id: _submit(page, stack, dag_id, **changes) for dag_id, changes in INDEPENDENT_FORMS.items()}
 
 
 def _runs(stack, dag_id: str) -> list[dict]:
@@ -110,8 +140,8 @@ def _assert_channel_run(page, stack, dag_id: str, run: dict, *summary_fields: st
         assert field in summary, (field, summary[:2000])
 
 
-def test_full_export_runs_from_its_form_with_parquet(page, stack):
-    run = _trigger(page, stack, "tablestore_full_export_oss", file_format="parquet")
+def test_full_export_runs_from_its_form_with_parquet(page, stack, form_runs):
+    run = _finished(stack, "tablestore_full_export_oss", form_runs["tablestore_full_export_oss"])
     _assert_channel_run(page, stack, "tablestore_full_export_oss", run, "rows", "bytes", "objects", "manifest")
     summary = _commit_summary(page, stack, "tablestore_full_export_oss", run)
     assert "'rows': 3000" in summary, summary
@@ -132,20 +162,20 @@ def test_restore_brings_back_the_export_just_made_with_its_defaults(page, stack)
     assert "'rows': 3000" in _commit_summary(page, stack, "tablestore_restore_oss", run)
 
 
-def test_export_to_maxcompute_runs_with_its_defaults(page, stack):
-    run = _trigger(page, stack, "tablestore_to_maxcompute")
+def test_export_to_maxcompute_runs_with_its_defaults(page, stack, form_runs):
+    run = _finished(stack, "tablestore_to_maxcompute", form_runs["tablestore_to_maxcompute"])
     _assert_channel_run(page, stack, "tablestore_to_maxcompute", run, "rows", "pt=")
     assert "'rows': 3000" in _commit_summary(page, stack, "tablestore_to_maxcompute", run)
 
 
-def test_stream_sync_runs_with_its_defaults(page, stack):
-    run = _trigger(page, stack, "tablestore_stream_sync_oss")
+def test_stream_sync_runs_with_its_defaults(page, stack, form_runs):
+    run = _finished(stack, "tablestore_stream_sync_oss", form_runs["tablestore_stream_sync_oss"])
     _assert_channel_run(page, stack, "tablestore_stream_sync_oss", run, "manifest", "checkpoint_at")
 
 
-def test_stream_sync_to_maxcompute_runs_with_its_defaults(page, stack):
+def test_stream_sync_to_maxcompute_runs_with_its_defaults(page, stack, form_runs):
     dag_id = "tablestore_stream_sync_maxcompute"
-    run = _trigger(page, stack, dag_id)
+    run = _finished(stack, dag_id, form_runs[dag_id])
     _assert_channel_run(page, stack, dag_id, run, "pt=", "checkpoint_at")
     partition = re.search(r"'partition': '([^']+)'", _commit_summary(page, stack, dag_id, run)).group(1)
     assert targets.maxcompute_client(stack.endpoints).get_table("iot_readings_changes").exist_partition(partition)
@@ -278,13 +308,22 @@ def test_it_listens_on_loopback_only_but_for_airflows_log_servers(stack):
     assert {(ip, port) for ip, port in listening if ip not in ("127.0.0.1", "::1") and port not in log_servers} == set()
 
 
+def _command(process: psutil.Process) -> str:
+    """The command line, or "" for a process gone or ended and not yet reaped (a zombie: the
+    scheduled stream runs keep starting and ending task processes)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:  # ZombieProcess is one
+        return ""
+
+
 def test_sigterm_stops_every_process_it_started(stack):
     tree = [psutil.Process(stack.process.pid), *psutil.Process(stack.process.pid).children(recursive=True)]
-    names = " ".join(" ".join(p.cmdline()) for p in tree if p.is_running())
+    names = " ".join(_command(p) for p in tree)
     assert "standalone" in names and "localcloud" in names, names
     stack.process.send_signal(signal.SIGTERM)
     stack.process.wait(timeout=90)
     _, alive = psutil.wait_procs(tree, timeout=30)
-    assert not alive, [" ".join(p.cmdline()) for p in alive if p.is_running()]
+    assert not [p for p in alive if _command(p)], [_command(p) for p in alive]  # a zombie has ended
     with pytest.raises(requests.ConnectionError):
         requests.get(stack.base_url, timeout=5)
