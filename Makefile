@@ -56,8 +56,9 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's postgresql and redis-server, for the Celery stack (make cluster, its test, its bench),
-# installed when missing; they run as unprivileged processes with project-local data.
+# Debian's postgresql and redis-server, installed when missing: make up's metadata DB, and the
+# Celery stack's (make cluster, its test, its bench) DB and broker. They run as unprivileged
+# processes with project-local data.
 cluster-deps:
 	@if ! command -v redis-server > /dev/null || ! { command -v initdb > /dev/null || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; }; then \
 		echo "Installing Debian's postgresql and redis-server"; \
@@ -86,7 +87,7 @@ test-fast: venv
 demo: airflow-db
 	$(BIN)/python -m devstack.demo
 
-up: airflow-db
+up: airflow-db cluster-deps
 	$(BIN)/python -m devstack.up
 
 # The CeleryExecutor stack with two workers on this machine, settings from .env (the file

@@ -20,16 +20,13 @@ stack is up.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -38,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from devstack.processes import free_port, stop_trees
+from devstack.postgres import LocalPostgres
+from devstack.processes import SetupError, free_port, own_folder, service_user, stop_trees
 from devstack.worker_hostname import ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +61,7 @@ SCHEMES = {
 COMPONENT_STOP_SECONDS = 20
 
 
-class SettingsError(Exception):
+class SettingsError(SetupError):
     """The env file is missing something or has a value the stack cannot use."""
 
 
@@ -151,41 +149,6 @@ def native_settings(env: Mapping[str, str], ports: Mapping[str, int]) -> dict[st
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    if not found:
-        raise SettingsError(f"{name} not found. Fix: apt-get install postgresql (`make cluster` does it when missing).")
-    return found
-
-
-def _service_user(*names: str) -> str | None:
-    """The account a database server runs as: this one, or under root Debian's own account for
-    it (postgres refuses to run as root)."""
-    if os.geteuid() != 0:
-        return None
-    for name in names:
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    raise SettingsError(f"none of the accounts {names} exists to run the server unprivileged. "
-                        "Fix: apt-get install postgresql redis-server (they create them), or run as another user.")
-
-
-def _own(path: Path, user: str | None) -> None:
-    """``path`` (a folder) private to ``user``, who must reach it through its parents."""
-    path.mkdir(parents=True, exist_ok=True)
-    if user is None:
-        return
-    shutil.chown(path, user, pwd.getpwnam(user).pw_gid)
-    path.chmod(0o700)
-    for parent in path.parents:
-        if not parent.stat().st_mode & 0o001:
-            raise SettingsError(f"the server runs as {user!r}, which cannot pass {parent} (mode "
-                                f"{parent.stat().st_mode & 0o777:o}). Fix: a --root under folders others may pass.")
-
 
 @dataclass
 class Component:
@@ -330,35 +293,9 @@ class Cluster:
             json.dump({name: secrets.token_urlsafe(12) for name in names}, out)
 
     def _start_postgres(self, port: int, user: str, password: str, database: str) -> None:
-        import psycopg2
-
-        owner = _service_user("postgres")
-        folder = self.root / "postgres"
-        data = folder / "data"
-        if not (data / "PG_VERSION").exists():
-            _own(folder, owner)
-            with tempfile.NamedTemporaryFile("w", dir=folder, prefix="initdb-password-") as pw:
-                pw.write(password)
-                pw.flush()
-                if owner:
-                    shutil.chown(pw.name, owner)
-                self._run("initdb", [_postgres_bin("initdb"), "-D", str(data), "-U", user, f"--pwfile={pw.name}",
-                                     "-A", "scram-sha-256", "-E", "UTF8", "--no-instructions"], None, user=owner)
-        # TCP on loopback only; no unix socket (its folder would need to be the server account's)
-        self._spawn("postgres", [_postgres_bin("postgres"), "-D", str(data), "-p", str(port),
-                                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                                 "-c", "max_connections=300", "-c", "synchronous_commit=off"], None, user=owner)
-        connect = {"host": "127.0.0.1", "port": port, "user": user, "password": password, "connect_timeout": 3}
-        self._wait("postgres", lambda: psycopg2.connect(dbname="postgres", **connect).close(), 60)
-        conn = psycopg2.connect(dbname="postgres", **connect)
-        conn.autocommit = True  # CREATE DATABASE runs outside a transaction
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-                if not cursor.fetchone():
-                    cursor.execute(f'CREATE DATABASE "{database}"')
-        finally:
-            conn.close()
+        log = self.logs / "postgres.log"
+        process = LocalPostgres(self.root / "postgres", port, user, password, database).start(log)
+        self.components.append(Component("postgres", process, log))
 
     def _start_redis(self, port: int) -> None:
         import redis
@@ -367,9 +304,9 @@ class Cluster:
         if not server:
             raise SettingsError("redis-server not found. Fix: apt-get install redis-server "
                                 "(`make cluster` does it when missing).")
-        owner = _service_user("redis", "nobody")
+        owner = service_user("redis", "nobody")
         data = self.root / "redis"
-        _own(data, owner)
+        own_folder(data, owner)
         # the broker's queue only: nothing to keep across restarts
         self._spawn("redis", [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
                               "--save", "", "--appendonly", "no", "--daemonize", "no"], None, user=owner)
@@ -507,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster.watch()
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
-    except SettingsError as error:
+    except SetupError as error:
         print(f"make cluster: {error}", file=sys.stderr)
         return 2
     finally:

@@ -1,14 +1,23 @@
-"""The processes of the local stacks: a free port to give a server, and stopping a process with
-every process it started (Airflow's components start task processes, log servers, pools)."""
+"""The processes of the local stacks: a free port to give a server, the account a database
+server runs as, and stopping a process with every process it started (Airflow's components start
+task processes, log servers, pools)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
+import shutil
 import signal
 import socket
 from collections.abc import Iterable
+from pathlib import Path
 
 import psutil
+
+
+class SetupError(Exception):
+    """A server of a local stack cannot start; the message names the fix."""
 
 
 def free_port() -> int:
@@ -16,6 +25,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def service_user(*names: str) -> str | None:
+    """The account a database server runs as: this one, or under root the first of ``names`` that
+    exists (postgres refuses to run as root)."""
+    if os.geteuid() != 0:
+        return None
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise SetupError(f"none of the accounts {names} exists to run the server unprivileged. "
+                     "Fix: apt-get install postgresql redis-server (they create them), or run as another user.")
+
+
+def own_folder(path: Path, user: str | None) -> None:
+    """``path`` (a folder) private to ``user``, who must reach it through its parents."""
+    path.mkdir(parents=True, exist_ok=True)
+    if user is None:
+        return
+    shutil.chown(path, user, pwd.getpwnam(user).pw_gid)
+    path.chmod(0o700)
+    for parent in path.parents:
+        if not parent.stat().st_mode & 0o001:
+            raise SetupError(f"the server runs as {user!r}, which cannot pass {parent} (mode "
+                             f"{parent.stat().st_mode & 0o777:o}). Fix: a folder under folders others may pass.")
 
 
 def stop_trees(pids: Iterable[int], grace: float, sig: signal.Signals = signal.SIGTERM,

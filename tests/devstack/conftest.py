@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +21,9 @@ import requests
 from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
 from tests.support.alerts import Inbox, smtp_server, webhook_server
-from tests.support.metadata_db import migrated
 from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / ".ui-screenshots"
 # The flags of a headless chromium on a machine without internet (no background connections).
@@ -94,11 +94,17 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                                                          "extra": {"disable_ssl": True, "disable_tls": True,
                                                                    "from_email": "airflow@example.com"}}),
                   "AIRFLOW_VAR_ALERT_EMAIL_TO": "oncall@example.com"}
-        yield from _stack(tmp_path_factory, statsd, alerts, webhook, inbox)
+        # under root, the stack's postgres runs as Debian's account, which must pass the parents
+        # (pytest's own temporary folder is private)
+        top = Path(tempfile.mkdtemp(prefix="up-stack-"))
+        top.chmod(0o755)
+        try:
+            yield from _stack(top, tmp_path_factory.mktemp("stack") / "up.log", statsd, alerts, webhook, inbox)
+        finally:
+            shutil.rmtree(top, ignore_errors=True)
 
 
-def _stack(tmp_path_factory, statsd: StatsdReceiver, alerts: dict, webhook: list, inbox: Inbox) -> Iterator[Stack]:
-    top = tmp_path_factory.mktemp("stack")
+def _stack(top: Path, log: Path, statsd: StatsdReceiver, alerts: dict, webhook: list, inbox: Inbox) -> Iterator[Stack]:
     home = top / "airflow"
     home.mkdir()
     (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}))
@@ -129,9 +135,6 @@ def _stack(tmp_path_factory, statsd: StatsdReceiver, alerts: dict, webhook: list
         # `airflow standalone` starts its components by name
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    migrated(home / "airflow.db", lambda: subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True,
-                                                           capture_output=True))
-    log = top / "up.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack.up"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, cwd=ROOT)

@@ -320,7 +320,7 @@ def _command(process: psutil.Process) -> str:
 def test_sigterm_stops_every_process_it_started(stack):
     tree = [psutil.Process(stack.process.pid), *psutil.Process(stack.process.pid).children(recursive=True)]
     names = " ".join(_command(p) for p in tree)
-    assert "standalone" in names and "localcloud" in names, names
+    assert "standalone" in names and "localcloud" in names and "postgres" in names, names
     stack.process.send_signal(signal.SIGTERM)
     stack.process.wait(timeout=90)
     _, alive = psutil.wait_procs(tree, timeout=30)
