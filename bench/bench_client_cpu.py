@@ -41,15 +41,15 @@ from devstack import demo_data
 from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from replay import Recorder, cpu_seconds, replaying
-from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.config.ots_reader import OTSReaderConfig
-from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.ots_client import ots_api_pb2 as pb
 from tablestore_channels.ots_client.models import RowPage, StreamSpec
-from tablestore_channels.readers.ots_range import OTSRangeReader, TableInfo
-from tablestore_channels.readers.ots_stream import OTSStreamReader
-from tablestore_channels.writers.oss import OSSWriter
+from tablestore_channels.plugins.osswriter.config import OSSWriterConfig
+from tablestore_channels.plugins.osswriter.writer import OSSWriter
+from tablestore_channels.plugins.otsreader.config import OTSReaderConfig
+from tablestore_channels.plugins.otsreader.reader import OTSRangeReader, TableInfo
+from tablestore_channels.plugins.otsstreamreader.config import OTSStreamReaderConfig
+from tablestore_channels.plugins.otsstreamreader.reader import OTSStreamReader
 from trials import interleaved, load, median_line
 
 STREAM_TABLE = "bench_changes"

@@ -29,8 +29,8 @@ from devstack import demo_data
 from devstack.cluster import write_env_file
 from devstack.cluster_client import AirflowApi, ClusterProcess
 from devstack.connections import DirectConnections
-from tablestore_channels.config.ots_reader import OTSReaderConfig
-from tablestore_channels.readers.ots_range import OTSRangeReader
+from tablestore_channels.plugins.otsreader.config import OTSReaderConfig
+from tablestore_channels.plugins.otsreader.reader import OTSRangeReader
 
 ROOT = Path(__file__).resolve().parents[1]
 DAG_ID = "tablestore_full_export_oss"

@@ -43,14 +43,14 @@ from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
 from tablestore_channels.channel.transfer import transfer_pages
-from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.config.ots_reader import OTSReaderConfig
 from tablestore_channels.config.setting import ErrorLimit
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.parquet import ParquetRecordWriter
-from tablestore_channels.readers.ots_range import OTSRangeReader, TableInfo
-from tablestore_channels.writers.oss import OSSWriter
-from tablestore_channels.writers.oss_upload import StreamedObject
+from tablestore_channels.plugins.osswriter.config import OSSWriterConfig
+from tablestore_channels.plugins.osswriter.upload import StreamedObject
+from tablestore_channels.plugins.osswriter.writer import OSSWriter
+from tablestore_channels.plugins.otsreader.config import OTSReaderConfig
+from tablestore_channels.plugins.otsreader.reader import OTSRangeReader, TableInfo
 
 
 class ReplayClient:

@@ -28,8 +28,8 @@ from odps.tunnel import TableTunnel
 
 from devstack import demo_data
 from localcloud.process import LocalCloudProcess
-from tablestore_channels.config.odps_writer import ODPSWriterConfig
-from tablestore_channels.writers.odps import ODPSWriter
+from tablestore_channels.plugins.odpswriter.config import ODPSWriterConfig
+from tablestore_channels.plugins.odpswriter.writer import ODPSWriter
 
 COLUMNS = ["device_id", "ts"] + [name for name, _ in demo_data.COLUMNS]
 DDL = ("CREATE TABLE bench_readings (device_id STRING, ts BIGINT, temperature DOUBLE, humidity DOUBLE, "

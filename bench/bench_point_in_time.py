@@ -29,7 +29,7 @@ from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
 from tablestore_channels.channel.stream_window import StreamWindow
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 
 WINDOWS, WINDOW_SECONDS = 12, 300
 _IGNORE = tablestore.Condition(tablestore.RowExistenceExpectation.IGNORE)

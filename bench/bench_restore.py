@@ -22,7 +22,7 @@ from devstack import demo_data
 from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 
 _JSON_TYPES = {"STRING": "string", "INTEGER": "int", "DOUBLE": "double", "BOOLEAN": "bool", "BINARY": "binary"}
 BATCH = 200

@@ -32,7 +32,7 @@ from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 
 
 def export_job(table: str, concurrent: int, prefix: str) -> JobSpec:

@@ -24,9 +24,9 @@ import tablestore
 from devstack.connections import DirectConnections
 from localcloud.process import LocalCloudProcess
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 from tablestore_channels.ots_client.models import StreamSpec
-from tablestore_channels.readers.ots_stream import RECORD_LIMIT, OTSStreamReader
+from tablestore_channels.plugins.otsstreamreader.reader import RECORD_LIMIT, OTSStreamReader
 from trials import interleaved, load, median_line
 
 TABLE = "bench_stream"

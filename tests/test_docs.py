@@ -22,13 +22,13 @@ import pytest
 
 from tablestore_channels.authoring.job_variables import _scheduling_variables
 from tablestore_channels.channel import read_period
-from tablestore_channels.config.oss_writer import OSSWriterConfig
-from tablestore_channels.config.ots_reader import OTSReaderConfig
-from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
-from tablestore_channels.config.registry import READERS, WRITERS
 from tablestore_channels.operators.channel import run_info
-from tablestore_channels.readers.export_source import table_source, window_source
-from tablestore_channels.writers.oss import OSSWriter
+from tablestore_channels.plugins.export_source import table_source, window_source
+from tablestore_channels.plugins.osswriter.config import OSSWriterConfig
+from tablestore_channels.plugins.osswriter.writer import OSSWriter
+from tablestore_channels.plugins.otsreader.config import OTSReaderConfig
+from tablestore_channels.plugins.otsstreamreader.config import OTSStreamReaderConfig
+from tablestore_channels.plugins.registry import READERS, WRITERS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 JOB_FILES = DOCS / "job-files.md"

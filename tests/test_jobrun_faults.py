@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from localcloud import admin
+from tablestore_channels.plugins.osswriter.upload import StreamedObject
 from tablestore_channels.retrying import Retry, oss_retriable
-from tablestore_channels.writers.oss_upload import StreamedObject
 from tests.support.exports import (  # bucket is a module fixture on `cloud`
     cloud_connections,
     create_table,

@@ -16,9 +16,10 @@ from devstack.connections import DirectConnections
 from localcloud import admin
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
-from tablestore_channels.readers import stream_lineage, stream_records
-from tablestore_channels.readers.stream_checkpoints import CheckpointStore
+from tablestore_channels.job import JobSpec
+from tablestore_channels.plugins.otsstreamreader import records as stream_records
+from tablestore_channels.plugins.otsstreamreader import shard_lineage
+from tablestore_channels.plugins.otsstreamreader.checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import table_rows
 from tests.support.streams import (
@@ -106,7 +107,7 @@ def raw_changes(client, stream_id: str, start_ms: int, end_ms: int) -> list[tupl
     converted by the multi-version rules."""
     convert = stream_records.multi_version(export_sequence_info=True)
     rows = []
-    for group in stream_lineage.lineages(list(client.iter_stream_shards(stream_id))):
+    for group in shard_lineage.lineages(list(client.iter_stream_shards(stream_id))):
         for shard in group:
             iterator = client.get_shard_iterator(stream_id, shard.shard_id)
             while iterator:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tablestore_channels import lineage
-from tablestore_channels.config.job import JobSpec
-from tablestore_channels.config.registry import READERS, WRITERS
+from tablestore_channels.job import JobSpec
+from tablestore_channels.plugins.registry import READERS, WRITERS
 
 
 class _Namespaces:

@@ -16,8 +16,6 @@ from tablestore_channels.channel.dirty import DirtyRecords
 from tablestore_channels.channel.progress import Progress
 from tablestore_channels.channel.throttle import ByteThrottle
 from tablestore_channels.channel.transfer import move
-from tablestore_channels.config.job import JobSpec
-from tablestore_channels.config.registry import READERS, WRITERS, implementation
 from tablestore_channels.contract import (
     BatchingSplitSink,
     CheckpointingReader,
@@ -31,6 +29,8 @@ from tablestore_channels.contract import (
     Writer,
 )
 from tablestore_channels.errors import ErrorLimitExceeded
+from tablestore_channels.job import JobSpec
+from tablestore_channels.plugins.registry import READERS, WRITERS, implementation
 
 log = logging.getLogger(__name__)
 

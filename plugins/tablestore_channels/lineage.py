@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tablestore_channels.config.job import JobSpec
 from tablestore_channels.datasets import Dataset, Namespaces, ReadsDatasets, WritesDataset
+from tablestore_channels.job import JobSpec
 
 _TOTALS = ("rows", "bytes", "objects", "dirty", "changes", "read")
 

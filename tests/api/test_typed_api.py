@@ -25,8 +25,8 @@ from tablestore_channels import (
     TablestoreTransferOperator,
 )
 from tablestore_channels.api.channel import typed_job
-from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.job import JobSpec
 from tablestore_channels.operators.channel import split_label
 from tests.support.templates import render
 

@@ -13,8 +13,8 @@ from airflow.timetables.base import DataInterval, TimeRestriction
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from tablestore_channels.authoring.job_files import JobFile, load_job_dags
-from tablestore_channels.config.ots_stream_reader import OTSStreamReaderConfig
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.plugins.otsstreamreader.config import OTSStreamReaderConfig
 from tests.support.templates import render
 
 FIVE_MINUTES_MS = 300_000

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tablestore_channels.config.job import JobSpec
-from tablestore_channels.config.registry import READERS, WRITERS
+from tablestore_channels.job import JobSpec
+from tablestore_channels.plugins.registry import READERS, WRITERS
 
 PACKAGE = Path(__file__).parents[2] / "plugins" / "tablestore_channels"
 

@@ -15,7 +15,7 @@ import pytest
 
 from devstack.connections import DirectConnections
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.exports import (
     cloud_connections,

@@ -24,8 +24,8 @@ from devstack.connections import DirectConnections
 from localcloud import admin
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import PreconditionError
+from tablestore_channels.job import JobSpec
 from tablestore_channels.ots_client.models import StreamSpec
 from tests.support.airflow_runs import EXAMPLE_DAGS, asset_events, run_dag
 from tests.support.exports import cloud_connections, next_run_date, oss_bucket, table_rows, task_states

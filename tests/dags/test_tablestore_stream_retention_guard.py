@@ -10,7 +10,7 @@ import re
 import pytest
 
 from devstack.connections import DirectConnections
-from tablestore_channels.readers.stream_retention import StreamLag, check
+from tablestore_channels.plugins.otsstreamreader.retention import StreamLag, check
 from tests.support.airflow_runs import EXAMPLE_DAGS, run_dag
 from tests.support.alerts import alert_connections
 from tests.support.exports import cloud_connections, next_run_date, task_states

@@ -18,9 +18,9 @@ from devstack import targets
 from localcloud import admin
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
-from tablestore_channels.config.job import JobSpec
 from tablestore_channels.hooks.connections import AirflowConnections
-from tablestore_channels.readers.stream_checkpoints import CheckpointStore
+from tablestore_channels.job import JobSpec
+from tablestore_channels.plugins.otsstreamreader.checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.airflow_runs import EXAMPLE_DAGS, forget_run, load_dag, run_dag
 from tests.support.exports import cloud_connections, ots_client, task_states

@@ -20,7 +20,7 @@ import pytest
 
 from devstack.connections import DirectConnections, as_environment
 from devstack.processes import free_port
-from tablestore_channels.readers.stream_checkpoints import CheckpointStore
+from tablestore_channels.plugins.otsstreamreader.checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import only_manifest, oss_bucket
 from tests.support.metadata_db import migrated

@@ -10,7 +10,7 @@ import pytest
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics.stats_utils import get_stats_factory
 
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 from tablestore_channels.operators.metrics import ChannelMetrics
 
 STREAM_JOB = {"type": "job", "configuration": {

@@ -15,12 +15,12 @@ from tablestore import INF_MAX, INF_MIN, OTSClient
 from tablestore.plainbuffer.plain_buffer_builder import PlainBufferBuilder
 from tablestore.protobuf import table_store_pb2 as sdk_pb
 
-from tablestore_channels.config.ots_reader import Column
 from tablestore_channels.ots_client import row_pages
 from tablestore_channels.ots_client.codec import ApiCodec
 from tablestore_channels.ots_client.models import RowPage
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError, read_rows
-from tablestore_channels.readers.ots_range import RowRecords
+from tablestore_channels.plugins.otsreader.config import Column
+from tablestore_channels.plugins.otsreader.reader import RowRecords
 from tests.ots_client.test_plainbuffer import (
     HEADER,
     SEQ,

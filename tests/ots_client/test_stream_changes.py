@@ -16,7 +16,7 @@ from tablestore_channels.ots_client import ots_api_pb2 as pb
 from tablestore_channels.ots_client.codec import decode_stream_record
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError
 from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change
-from tablestore_channels.readers import stream_records
+from tablestore_channels.plugins.otsstreamreader import records as stream_records
 from tests.ots_client.test_plainbuffer import (
     HEADER,
     PK,

@@ -12,7 +12,7 @@ import tablestore
 from devstack.connections import DirectConnections
 from tablestore_channels import jobrun
 from tablestore_channels.channel.stream_window import StreamWindow
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import StreamSpec
 from tests.support.exports import delimited_rows, only_manifest, oss_bucket

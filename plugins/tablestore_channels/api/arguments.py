@@ -21,8 +21,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from tablestore_channels.config import connection_ids
 from tablestore_channels.config.parameters import is_templated
-from tablestore_channels.config.registry import READERS, WRITERS
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.plugins.registry import READERS, WRITERS
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tablestore_channels.api.arguments import OSSCalls, PluginArguments, TablestoreCalls, Templated
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, TIME_KEYS
+from tablestore_channels.plugins.otsstreamreader.config import DEFAULT_STATUS_TABLE, TIME_KEYS
 
 # A column list: names, or (OTSReader) constants as {"type": ..., "value": ...}.
 Columns = list[str | dict[str, Any]] | Templated | None

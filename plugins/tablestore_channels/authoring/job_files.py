@@ -20,9 +20,9 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.job_variables import templatize_job, window_minutes
 from tablestore_channels.authoring.tasks import channel_tasks, wait_until_settled
-from tablestore_channels.config.job import JobSpec, Schedule
 from tablestore_channels.config.job_file import load_job_file
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.job import JobSpec, Schedule
 from tablestore_channels.notifications.window_deadline import window_deadline
 
 JOB_SUFFIXES = (".json",)

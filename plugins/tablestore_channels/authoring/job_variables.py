@@ -36,8 +36,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tablestore_channels.channel import stream_window
-from tablestore_channels.config.ots_stream_reader import TIME_KEYS, ZONE_KEY
 from tablestore_channels.errors import ConfigError
+from tablestore_channels.plugins.otsstreamreader.config import TIME_KEYS, ZONE_KEY
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _WINDOW_BOUNDS = {"start_time": "start", "startTime": "start", "end_time": "end", "endTime": "end"}

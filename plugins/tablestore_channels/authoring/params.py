@@ -16,8 +16,8 @@ from tablestore_channels.api.readers import OTSReader, OTSStreamReader
 from tablestore_channels.api.setting import Setting
 from tablestore_channels.api.writers import ODPSWriter
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE, MULTI_VERSION, SINGLE_VERSION
 from tablestore_channels.formats import COMPRESSIONS, FILE_FORMATS
+from tablestore_channels.plugins.otsstreamreader.config import DEFAULT_STATUS_TABLE, MULTI_VERSION, SINGLE_VERSION
 
 
 def param(default: Any, description: str, job_key: str | None = None, **schema: Any) -> Param:

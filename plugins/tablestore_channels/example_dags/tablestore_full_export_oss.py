@@ -25,8 +25,8 @@ from tablestore_channels.authoring.params import (
 )
 from tablestore_channels.channel import stream_window
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.oss_writer import WRITE_MODES
-from tablestore_channels.config.ots_reader import MULTI_VERSION, NORMAL
+from tablestore_channels.plugins.osswriter.config import WRITE_MODES
+from tablestore_channels.plugins.otsreader.config import MULTI_VERSION, NORMAL
 
 DOC = """
 ### Full export: Tablestore -> OSS

@@ -12,8 +12,8 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from tablestore_channels.authoring.conventions import channel_dag
 from tablestore_channels.authoring.params import param
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE
 from tablestore_channels.operators.retention_guard import StreamRetentionGuardOperator
+from tablestore_channels.plugins.otsstreamreader.config import DEFAULT_STATUS_TABLE
 
 DOC = """
 ### Retention guard of the stream syncs

@@ -14,7 +14,7 @@ from tablestore_channels.authoring.params import (
     ots_stream_params,
     setting_params,
 )
-from tablestore_channels.config.ots_stream_reader import SINGLE_VERSION
+from tablestore_channels.plugins.otsstreamreader.config import SINGLE_VERSION
 
 DAG_ID = "tablestore_stream_sync_maxcompute"
 

@@ -20,10 +20,10 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from tablestore_channels import backup_layout, jobrun, lineage
 from tablestore_channels.channel import stream_window
-from tablestore_channels.config.job import JobSpec
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
 from tablestore_channels.hooks.connections import AirflowConnections
 from tablestore_channels.hooks.tablestore import TablestoreHook
+from tablestore_channels.job import JobSpec
 from tablestore_channels.operators.metrics import ChannelMetrics
 
 log = logging.getLogger(__name__)

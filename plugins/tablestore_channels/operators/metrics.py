@@ -32,7 +32,7 @@ from typing import Any
 
 from airflow.sdk.observability.stats import Stats, normalize_name_for_stats
 
-from tablestore_channels.config.job import JobSpec
+from tablestore_channels.job import JobSpec
 
 PREFIX = "tablestore_channels"
 COUNTERS = ("rows", "bytes", "objects", "dirty")

@@ -14,10 +14,10 @@ from airflow.sdk.exceptions import AirflowFailException
 from tablestore.retry import NoRetryPolicy
 
 from tablestore_channels.config import connection_ids
-from tablestore_channels.config.ots_stream_reader import DEFAULT_STATUS_TABLE
 from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.operators.metrics import guard_lag
-from tablestore_channels.readers.stream_retention import check, stream_lag
+from tablestore_channels.plugins.otsstreamreader.config import DEFAULT_STATUS_TABLE
+from tablestore_channels.plugins.otsstreamreader.retention import check, stream_lag
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)

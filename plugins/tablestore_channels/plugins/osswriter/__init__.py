@@ -1,0 +1,1 @@
+"""OSSWriter: records into objects of an OSS bucket (CSV / text / Parquet), with a manifest."""

@@ -1,0 +1,1 @@
+"""OTSWriter: records into a Tablestore table (PutRow / UpdateRow / DeleteRow in batches)."""

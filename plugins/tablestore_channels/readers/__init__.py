@@ -1,1 +1,0 @@
-"""Readers: plain Python (no Airflow), each planning splits and streaming the records of one."""

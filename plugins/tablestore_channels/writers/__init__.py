@@ -1,1 +1,0 @@
-"""Writers: plain Python (no Airflow), each preparing a target, writing splits, committing."""
