@@ -1,5 +1,6 @@
 """The Tablestore API's responses: one function per operation, protobuf in and out (parse and
-serialize only), the logic in the service; :mod:`localcloud.tablestore.routes` maps API names to them.
+serialize only), the logic in :mod:`localcloud.tablestore.models`; :mod:`localcloud.tablestore.routes`
+maps API names to them.
 
 Table, split and stream messages come from the server's own ``messages.proto`` (the current
 shapes); row messages from the SDK's bundled ``table_store_pb2`` (the same wire as the service).
@@ -15,7 +16,7 @@ from google.protobuf.message import DecodeError, Message
 from localcloud.tablestore import messages_pb2 as api
 from localcloud.tablestore import plainbuffer as pb
 from localcloud.tablestore.errors import UNSUPPORTED_FILTERS, OTSError, invalid, unsupported
-from localcloud.tablestore.service import RowWrite, TablestoreService
+from localcloud.tablestore.models import RowWrite, TablestoreState
 from localcloud.tablestore.table import MAX_COLUMNS_TO_GET, Options, ReadSpec, check_name
 
 MAX_BATCH_WRITE_ROWS = 200
@@ -165,7 +166,7 @@ def _stream_hours(spec) -> tuple[bool, int | None]:
 
 
 # --- tables -------------------------------------------------------------------------------
-def create_table(service: TablestoreService, body: bytes) -> Message:
+def create_table(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.CreateTableRequest, body)
     meta = request.table_meta
     schema = []
@@ -190,17 +191,17 @@ def create_table(service: TablestoreService, body: bytes) -> Message:
     return api.CreateTableResponse()
 
 
-def delete_table(service: TablestoreService, body: bytes) -> Message:
+def delete_table(service: TablestoreState, body: bytes) -> Message:
     service.delete_table(_parse(sdk.DeleteTableRequest, body).table_name)
     return sdk.DeleteTableResponse()
 
 
-def list_table(service: TablestoreService, body: bytes) -> Message:
+def list_table(service: TablestoreState, body: bytes) -> Message:
     _parse(sdk.ListTableRequest, body)
     return sdk.ListTableResponse(table_names=service.list_tables())
 
 
-def describe_table(service: TablestoreService, body: bytes) -> Message:
+def describe_table(service: TablestoreState, body: bytes) -> Message:
     table, stream = service.describe(_parse(api.DescribeTableRequest, body).table_name)
     # Tables are usable as soon as CreateTable answers: always ACTIVE.
     response = api.DescribeTableResponse(creation_time=table.created_us, table_status=api.ACTIVE)
@@ -215,7 +216,7 @@ def describe_table(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
-def update_table(service: TablestoreService, body: bytes) -> Message:
+def update_table(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.UpdateTableRequest, body)
     options = _options(request.table_options) if request.HasField("table_options") else {}
     capacity = (None, None)
@@ -232,7 +233,7 @@ def update_table(service: TablestoreService, body: bytes) -> Message:
 
 
 # --- single rows --------------------------------------------------------------------------
-def _write_one(service: TablestoreService, write: RowWrite, response: Message, wants_pk: bool) -> Message:
+def _write_one(service: TablestoreState, write: RowWrite, response: Message, wants_pk: bool) -> Message:
     outcome = service.write([write])[0]
     if isinstance(outcome, OTSError):
         raise outcome
@@ -242,28 +243,28 @@ def _write_one(service: TablestoreService, write: RowWrite, response: Message, w
     return response
 
 
-def put_row(service: TablestoreService, body: bytes) -> Message:
+def put_row(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.PutRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "PUT", pb.decode_row(request.row), _expectation(request.condition))
     return _write_one(service, write, sdk.PutRowResponse(), _wants_pk(request))
 
 
-def update_row(service: TablestoreService, body: bytes) -> Message:
+def update_row(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.UpdateRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "UPDATE", pb.decode_row(request.row_change), _expectation(request.condition))
     return _write_one(service, write, sdk.UpdateRowResponse(), _wants_pk(request))
 
 
-def delete_row(service: TablestoreService, body: bytes) -> Message:
+def delete_row(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.DeleteRowRequest, body)
     _no_transaction(request)
     write = RowWrite(request.table_name, "DELETE", pb.decode_row(request.primary_key), _expectation(request.condition))
     return _write_one(service, write, sdk.DeleteRowResponse(), _wants_pk(request))
 
 
-def get_row(service: TablestoreService, body: bytes) -> Message:
+def get_row(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.GetRowRequest, body)
     _no_transaction(request)
     if request.HasField("token"):
@@ -286,7 +287,7 @@ def _no_duplicate_tables(tables) -> None:
         seen.add(table_request.table_name)
 
 
-def batch_get_row(service: TablestoreService, body: bytes) -> Message:
+def batch_get_row(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.BatchGetRowRequest, body)
     _no_duplicate_tables(request.tables)
     if not request.tables:  # a table without rows is answered with none
@@ -312,7 +313,7 @@ def batch_get_row(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
-def batch_write_row(service: TablestoreService, body: bytes) -> Message:
+def batch_write_row(service: TablestoreState, body: bytes) -> Message:
     if len(body) > MAX_BATCH_WRITE_BYTES:
         raise invalid(f"The total data size of BatchWriteRow exceeds {MAX_BATCH_WRITE_BYTES} bytes.")
     request = _parse(sdk.BatchWriteRowRequest, body)
@@ -351,7 +352,7 @@ def batch_write_row(service: TablestoreService, body: bytes) -> Message:
 
 
 # --- ranges and splits --------------------------------------------------------------------
-def get_range(service: TablestoreService, body: bytes) -> Message:
+def get_range(service: TablestoreState, body: bytes) -> Message:
     request = _parse(sdk.GetRangeRequest, body)
     _no_transaction(request)
     if request.HasField("token"):
@@ -374,7 +375,7 @@ def get_range(service: TablestoreService, body: bytes) -> Message:
 MIN_SPLIT_UNIT = 1024 * 1024
 
 
-def compute_split_points_by_size(service: TablestoreService, body: bytes) -> Message:
+def compute_split_points_by_size(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.ComputeSplitPointsBySizeRequest, body)
     unit = request.split_size_unit_in_byte if request.HasField("split_size_unit_in_byte") else DEFAULT_SPLIT_UNIT
     if request.split_size <= 0:
@@ -396,7 +397,7 @@ def compute_split_points_by_size(service: TablestoreService, body: bytes) -> Mes
 
 
 # --- streams ------------------------------------------------------------------------------
-def list_stream(service: TablestoreService, body: bytes) -> Message:
+def list_stream(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.ListStreamRequest, body)
     table = request.table_name if request.HasField("table_name") else None
     response = api.ListStreamResponse()
@@ -405,7 +406,7 @@ def list_stream(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
-def describe_stream(service: TablestoreService, body: bytes) -> Message:
+def describe_stream(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.DescribeStreamRequest, body)
     if request.HasField("shard_limit") and request.shard_limit <= 0:
         raise invalid("shard_limit must be greater than 0.")
@@ -429,7 +430,7 @@ def describe_stream(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
-def get_shard_iterator(service: TablestoreService, body: bytes) -> Message:
+def get_shard_iterator(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.GetShardIteratorRequest, body)
     timestamp = request.timestamp if request.HasField("timestamp") else None
     # The whole positioning is done in one call, so no next_token is ever returned.
@@ -437,7 +438,7 @@ def get_shard_iterator(service: TablestoreService, body: bytes) -> Message:
     return api.GetShardIteratorResponse(shard_iterator=iterator)
 
 
-def get_stream_record(service: TablestoreService, body: bytes) -> Message:
+def get_stream_record(service: TablestoreState, body: bytes) -> Message:
     request = _parse(api.GetStreamRecordRequest, body)
     limit = request.limit if request.HasField("limit") else DEFAULT_RECORD_LIMIT
     if not 0 < limit <= MAX_RECORD_LIMIT:
@@ -452,7 +453,7 @@ def get_stream_record(service: TablestoreService, body: bytes) -> Message:
     return response
 
 
-def list_search_index(service: TablestoreService, body: bytes) -> Message:
+def list_search_index(service: TablestoreState, body: bytes) -> Message:
     """No search index can be created here (CreateSearchIndex is refused), so a table has none."""
     request = _parse(api.ListSearchIndexRequest, body)
     if request.HasField("table_name"):

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from localcloud.tablestore import responses
-from localcloud.tablestore.service import TablestoreService
+from localcloud.tablestore.models import TablestoreState
 
-ROUTES: dict[str, Callable[[TablestoreService, bytes], Message]] = {
+ROUTES: dict[str, Callable[[TablestoreState, bytes], Message]] = {
     "CreateTable": responses.create_table,
     "DeleteTable": responses.delete_table,
     "ListTable": responses.list_table,
