@@ -132,6 +132,9 @@ def _stack(top: Path, log: Path, statsd: StatsdReceiver, alerts: dict, webhook: 
         # tests) that can pass Airflow's 30 s, which fails the task before it starts
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
         "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
+        # every run the tests check is triggered by them: the stream DAGs' own 5-minute schedule
+        # would add runs that compete for the two cores (and queue before theirs: depends_on_past)
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         # `airflow standalone` starts its components by name
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -21,8 +21,6 @@ from airflow.sdk.exceptions import AirflowFailException
 from tablestore_channels import backup_layout, jobrun, lineage
 from tablestore_channels.channel import stream_window
 from tablestore_channels.errors import ConfigError, ErrorLimitExceeded, PreconditionError
-from tablestore_channels.hooks.connections import AirflowConnections
-from tablestore_channels.hooks.tablestore import TablestoreHook
 from tablestore_channels.job import JobSpec
 from tablestore_channels.operators.metrics import ChannelMetrics
 
@@ -48,8 +46,15 @@ def run_info(context: Context) -> jobrun.RunInfo:
     )
 
 
+# The hooks (and the cloud SDKs behind them) are imported where a task uses them, not at module
+# level: every task process and every DAG-file parse imports this module, and oss2 and the
+# Alibaba provider's hooks alone cost about a second of CPU there.
+
+
 def tablestore_instance(conn_id: str) -> str:
     """The instance name of a tablestore connection (the macro ``tablestore_instance``)."""
+    from tablestore_channels.hooks.tablestore import TablestoreHook
+
     return TablestoreHook(tablestore_conn_id=conn_id).instance_name
 
 
@@ -86,6 +91,8 @@ class ChannelOperator(ChannelMacros):
         self._param_of_key = _param_of_key(job)
 
     def _run(self, fn, *args):
+        from tablestore_channels.hooks.connections import AirflowConnections
+
         try:
             return fn(JobSpec.from_dict(self.job), AirflowConnections(), *args)
         except _NOT_RETRIABLE as error:
@@ -212,9 +219,11 @@ class _Namespaces:
     """:class:`tablestore_channels.datasets.Namespaces` from the Airflow connections."""
 
     def tablestore_instance(self, config: Any) -> str:
-        return TablestoreHook(tablestore_conn_id=config.datasource).instance_name
+        return tablestore_instance(config.datasource)
 
     def oss_bucket(self, config: Any) -> str:
+        from tablestore_channels.hooks.connections import AirflowConnections
+
         return AirflowConnections().oss_bucket(config).bucket_name
 
 
