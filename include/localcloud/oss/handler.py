@@ -5,7 +5,6 @@ bytes sent with ``sendfile``)."""
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import uuid
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit
 
 from localcloud.faults import FaultRule
 from localcloud.httpserver import BaseHandler
-from localcloud.oss import auth, routes, xml
+from localcloud.oss import auth, responses, routes
 from localcloud.oss.errors import OssError
 from localcloud.oss.request import Body, OssRequest, Reply, parse_query
 
@@ -91,14 +90,8 @@ class OssHandler(BaseHandler):
     def _send_error(self, request: OssRequest, error: OssError) -> None:
         headers = dict(error.headers)
         self._finish_body(request, headers)
-        body = b""
-        if error.status != 304:
-            body = xml.render("Error", [
-                ("Code", error.code), ("Message", error.message), ("RequestId", request.request_id),
-                ("HostId", request.header("Host")), *error.fields.items()])
-            headers["Content-Type"] = "application/xml"
-            if self.command == "HEAD":  # no body: the SDKs read the error from this header
-                headers["x-oss-err"] = base64.b64encode(body).decode()
+        added, body = responses.error_answer(error, request, head=self.command == "HEAD")
+        headers.update(added)
         self._start(request, error.status, headers, len(body))
         if body and self.command != "HEAD":
             self.wfile.write(body)

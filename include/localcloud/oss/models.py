@@ -1,8 +1,10 @@
 """The state the OSS server keeps: buckets, objects, multipart uploads and their parts.
 
-Plain records, saved as JSON sidecars by :mod:`localcloud.oss.store`. An object's bytes are a list
-of immutable segment files: one for a PUT, one per part for a multipart object (completing links
-the part files instead of copying them), one per append (merged when they grow numerous).
+Plain records, no wire format; the operations on them live beside: :mod:`localcloud.oss.store`
+(buckets and objects, saved as JSON sidecars), :mod:`localcloud.oss.multipart` (uploads and
+parts), :mod:`localcloud.oss.blobs` (the bytes). An object's bytes are a list of immutable
+segment files: one for a PUT, one per part for a multipart object (completing links the part
+files instead of copying them), one per append (merged when they grow numerous).
 """
 
 from __future__ import annotations
@@ -64,6 +66,17 @@ class ObjectMeta:
         data["attributes"] = Attributes(**data["attributes"])
         data["segments"] = [Segment(**s) for s in data["segments"]]
         return cls(**data)
+
+
+def slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(segment index, offset, count) covering bytes ``start``..``end`` of the object."""
+    out, base = [], 0
+    for index, segment in enumerate(meta.segments):
+        lo, hi = max(start, base), min(end + 1, base + segment.size)
+        if lo < hi:
+            out.append((index, lo - base, hi - lo))
+        base += segment.size
+    return out
 
 
 @dataclass

@@ -1,33 +1,16 @@
 """Multipart upload operations: initiate, upload part (from the body or copied from an object),
-list parts, complete, abort, list uploads."""
+list parts, complete, abort, list uploads. Each reads its request, acts on the store and leaves
+the answer's shape to :mod:`localcloud.oss.responses`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localcloud.oss import blobs, listing, xml
-from localcloud.oss.addressing import PATH
+from localcloud.oss import blobs, listing, responses, xml
 from localcloud.oss.errors import OssError, invalid_argument
-from localcloud.oss.object_api import (
-    byte_range,
-    copy_source,
-    precondition,
-    read_range,
-    readable,
-    receive,
-    slices,
-    written,
-)
-from localcloud.oss.protocol import (
-    attributes,
-    encode,
-    encoding,
-    etag,
-    forbid_overwrite,
-    int_argument,
-    iso8601,
-    object_key,
-)
+from localcloud.oss.models import slices
+from localcloud.oss.object_api import byte_range, copy_source, precondition, read_range, readable, receive
+from localcloud.oss.protocol import attributes, encoding, forbid_overwrite, int_argument, object_key
 from localcloud.oss.request import OssRequest, Reply
 from localcloud.oss.store import MAX_OBJECT_SIZE
 
@@ -52,10 +35,7 @@ def initiate(service: OssService, request: OssRequest) -> Reply:
     if forbid_overwrite(request) and service.store.exists(bucket, key):
         raise OssError("FileAlreadyExists", Key=key)
     upload = service.store.uploads.initiate(bucket, key, wanted)
-    url = encoding(request)
-    children: list = [("EncodingType", "url")] if url else []
-    children += [("Bucket", bucket), ("Key", encode(key, url)), ("UploadId", upload.upload_id)]
-    return Reply().xml(xml.render("InitiateMultipartUploadResult", children))
+    return responses.initiated(upload, encoding(request))
 
 
 def _part_number(request: OssRequest) -> int:
@@ -68,7 +48,7 @@ def _part_number(request: OssRequest) -> int:
 def upload_part(service: OssService, request: OssRequest) -> Reply:
     upload = _upload(service, request)
     part = service.store.uploads.put_part(upload, _part_number(request), receive(service, request))
-    return Reply(headers={"ETag": etag(part.etag), "x-oss-hash-crc64ecma": str(part.crc64)})
+    return responses.part_written(part)
 
 
 def upload_part_copy(service: OssService, request: OssRequest) -> Reply:
@@ -86,11 +66,7 @@ def upload_part_copy(service: OssService, request: OssRequest) -> Reply:
     finally:
         for handle in files:
             handle.close()
-    part = service.store.uploads.put_part(upload, number, blob)
-    # The ETag travels in the body and, as oss2 reads it, in the header too.
-    headers = {"ETag": etag(part.etag), "x-oss-hash-crc64ecma": str(part.crc64)}
-    return Reply(headers=headers).xml(xml.render("CopyPartResult", [
-        ("LastModified", iso8601(part.last_modified)), ("ETag", etag(part.etag))]))
+    return responses.part_copied(service.store.uploads.put_part(upload, number, blob))
 
 
 def list_parts(service: OssService, request: OssRequest) -> Reply:
@@ -100,14 +76,7 @@ def list_parts(service: OssService, request: OssRequest) -> Reply:
     marker = int_argument(request, "part-number-marker", 0, 0, MAX_PART_NUMBER)
     parts = sorted((p for p in service.store.uploads.parts(upload.upload_id).values() if p.number > marker),
                    key=lambda p: p.number)
-    page, truncated = parts[:limit], len(parts) > limit
-    children: list = [("EncodingType", "url")] if url else []
-    children += [("Bucket", upload.bucket), ("Key", encode(upload.key, url)), ("UploadId", upload.upload_id),
-                 ("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1].number if page else marker),
-                 ("MaxParts", limit), ("IsTruncated", truncated)]
-    children += [("Part", [("PartNumber", p.number), ("LastModified", iso8601(p.last_modified)),
-                           ("ETag", etag(p.etag)), ("HashCrc64ecma", p.crc64), ("Size", p.size)]) for p in page]
-    return Reply().xml(xml.render("ListPartsResult", children))
+    return responses.list_parts(upload, parts[:limit], url, marker, limit, len(parts) > limit)
 
 
 def complete(service: OssService, request: OssRequest) -> Reply:
@@ -138,12 +107,7 @@ def complete(service: OssService, request: OssRequest) -> Reply:
             raise OssError("EntityTooSmall", PartNumber=str(part.number), ProposedSize=str(part.size),
                            MinSizeAllowed=str(MIN_PART_SIZE))
     meta = service.store.complete(upload, chosen, forbid_overwrite(request))
-    url = encoding(request)
-    children: list = [("EncodingType", "url")] if url else []
-    path = encode(upload.key, True) if request.style != PATH else f"{upload.bucket}/{encode(upload.key, True)}"
-    children += [("Location", f"http://{request.header('Host')}/{path}"),
-                 ("Bucket", upload.bucket), ("Key", encode(upload.key, url)), ("ETag", etag(meta.etag))]
-    return Reply(headers=written(meta)).xml(xml.render("CompleteMultipartUploadResult", children))
+    return responses.completed(request, upload, meta, encoding(request))
 
 
 def abort(service: OssService, request: OssRequest) -> Reply:
@@ -166,17 +130,4 @@ def list_uploads(service: OssService, request: OssRequest) -> Reply:
         entries = [(u.key, u) for u in uploads if u.key > key_marker]
     entries = [(name, u) for name, u in entries if name.startswith(prefix)]
     page = listing.paginate(entries, prefix, delimiter, key_marker if not id_marker else "", limit)
-    last_upload = page.items[-1][1] if page.items and page.last == page.items[-1][0] else None
-    children: list = [("Bucket", bucket)]
-    if url:
-        children.append(("EncodingType", "url"))
-    children += [("KeyMarker", encode(key_marker, url)), ("UploadIdMarker", id_marker),
-                 ("NextKeyMarker", encode(page.last if page.truncated else "", url)),
-                 ("NextUploadIdMarker", last_upload.upload_id if page.truncated and last_upload else ""),
-                 ("Delimiter", encode(delimiter, url)), ("Prefix", encode(prefix, url)),
-                 ("MaxUploads", limit), ("IsTruncated", page.truncated)]
-    children += [("Upload", [("Key", encode(u.key, url)), ("UploadId", u.upload_id),
-                             ("Initiated", iso8601(u.initiated)), ("StorageClass", u.attributes.storage_class)])
-                 for _, u in page.items]
-    children += [("CommonPrefixes", [("Prefix", encode(p, url))]) for p in page.prefixes]
-    return Reply().xml(xml.render("ListMultipartUploadsResult", children))
+    return responses.list_uploads(bucket, page, url, key_marker, id_marker, delimiter, prefix, limit)

@@ -1,4 +1,6 @@
-"""Object operations: put, get (ranges, conditions), head, meta, delete, copy, append, ACL, tags."""
+"""Object operations: put, get (ranges, conditions), head, meta, delete, copy, append, ACL, tags.
+Each reads its request, acts on the store and leaves the answer's shape to
+:mod:`localcloud.oss.responses`."""
 
 from __future__ import annotations
 
@@ -7,25 +9,14 @@ import dataclasses
 import email.utils
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote
 
-from localcloud.oss import blobs, tagging, xml
+from localcloud.oss import blobs, responses, tagging
 from localcloud.oss.errors import OssError, invalid_argument
 from localcloud.oss.models import ARCHIVED, Attributes, ObjectMeta
-from localcloud.oss.protocol import (
-    OWNER,
-    attributes,
-    etag,
-    forbid_overwrite,
-    http_date,
-    iso8601,
-    object_acl,
-    object_headers,
-    object_key,
-)
+from localcloud.oss.protocol import attributes, forbid_overwrite, object_acl, object_key
 from localcloud.oss.request import OssRequest, Reply
 from localcloud.oss.store import MAX_OBJECT_SIZE
 
@@ -34,12 +25,6 @@ if TYPE_CHECKING:
     from localcloud.oss.service import OssService
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-# GET parameters that override the answer's headers.
-_RESPONSE_OVERRIDES = {
-    "response-content-type": "Content-Type", "response-content-language": "Content-Language",
-    "response-expires": "Expires", "response-cache-control": "Cache-Control",
-    "response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
-}
 
 
 def receive(service: OssService, request: OssRequest) -> Blob:
@@ -56,14 +41,6 @@ def receive(service: OssService, request: OssRequest) -> Blob:
     return blob
 
 
-def written(meta: ObjectMeta) -> dict[str, str]:
-    """Headers answering a write."""
-    headers = {"ETag": etag(meta.etag), "x-oss-hash-crc64ecma": str(meta.crc64)}
-    if meta.content_md5:
-        headers["Content-MD5"] = meta.content_md5
-    return headers
-
-
 def put_object(service: OssService, request: OssRequest) -> Reply:
     key = object_key(request)
     bucket = request.bucket or ""
@@ -72,7 +49,7 @@ def put_object(service: OssService, request: OssRequest) -> Reply:
     if forbid and service.store.exists(bucket, key):  # fail before taking the body in
         raise OssError("FileAlreadyExists", Key=key)
     meta = service.store.put(bucket, key, receive(service, request), wanted, forbid)
-    return Reply(headers=written(meta))
+    return responses.written(meta)
 
 
 def readable(meta: ObjectMeta) -> ObjectMeta:
@@ -129,17 +106,6 @@ def byte_range(header: str, size: int, standard: bool) -> tuple[int, int] | None
     return start, end
 
 
-def slices(meta: ObjectMeta, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(segment index, offset, count) covering bytes ``start``..``end`` of the object."""
-    out, base = [], 0
-    for index, segment in enumerate(meta.segments):
-        lo, hi = max(start, base), min(end + 1, base + segment.size)
-        if lo < hi:
-            out.append((index, lo - base, hi - lo))
-        base += segment.size
-    return out
-
-
 def get_object(service: OssService, request: OssRequest) -> Reply:
     meta, files = service.store.open(request.bucket or "", object_key(request))
     try:
@@ -151,63 +117,17 @@ def get_object(service: OssService, request: OssRequest) -> Reply:
         for handle in files:
             handle.close()
         raise
-    headers = object_headers(meta)
-    for parameter, header in _RESPONSE_OVERRIDES.items():
-        if parameter in request.query:
-            headers[header] = request.query[parameter]
-    if span is None and _compresses(meta, request):
-        return _gzipped(headers, files, slices(meta, 0, meta.size - 1))
-    if span is None:
-        return Reply(headers=headers, files=files, ranges=slices(meta, 0, meta.size - 1))
-    start, end = span
-    del headers["x-oss-hash-crc64ecma"]  # a range's CRC is not the object's; clients would compare
-    headers["Content-Range"] = f"bytes {start}-{end}/{meta.size}"
-    return Reply(206, headers, files=files, ranges=slices(meta, start, end))
-
-
-# OSS compresses a whole-object GET that accepts gzip when the object is a web text type of 1 KB or more.
-GZIP_TYPES = frozenset({"text/cache-manifest", "text/xml", "text/css", "text/html", "text/plain",
-                        "application/javascript", "application/x-javascript", "application/rss+xml",
-                        "application/json", "text/json"})
-GZIP_MIN_SIZE = 1024
-
-
-def _compresses(meta: ObjectMeta, request: OssRequest) -> bool:
-    accepted = {part.split(";")[0].strip().lower() for part in request.header("Accept-Encoding").split(",")}
-    media_type = meta.attributes.content_type.split(";")[0].strip().lower()
-    return "gzip" in accepted and media_type in GZIP_TYPES and meta.size >= GZIP_MIN_SIZE
-
-
-def _gzipped(headers: dict[str, str], files: list[BinaryIO], ranges: list[tuple[int, int, int]]) -> Reply:
-    """The object gzip-compressed and sent chunked: OSS then omits ETag, Content-Length and
-    Accept-Ranges, and keeps the CRC-64 of the uncompressed bytes."""
-    compressor = zlib.compressobj(wbits=31)  # 31: the gzip container
-    parts = []
-    try:
-        for index, offset, count in ranges:
-            handle = files[index]
-            handle.seek(offset)
-            parts.append(compressor.compress(handle.read(count)))
-    finally:
-        for handle in files:
-            handle.close()
-    parts.append(compressor.flush())
-    for name in ("ETag", "Accept-Ranges"):
-        headers.pop(name, None)
-    headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
-    return Reply(headers=headers, body=b"".join(parts), chunked=True)
+    return responses.get_object(meta, files, span, request)
 
 
 def head_object(service: OssService, request: OssRequest) -> Reply:
     meta = service.store.get(request.bucket or "", object_key(request))
     precondition(meta, request, "", "NotModified")
-    return Reply(headers=object_headers(meta), length=meta.size)
+    return responses.head_object(meta)
 
 
 def get_object_meta(service: OssService, request: OssRequest) -> Reply:
-    meta = service.store.get(request.bucket or "", object_key(request))
-    return Reply(headers={"ETag": etag(meta.etag), "Last-Modified": http_date(meta.last_modified),
-                          "x-oss-hash-crc64ecma": str(meta.crc64)}, length=meta.size)
+    return responses.object_meta(service.store.get(request.bucket or "", object_key(request)))
 
 
 def delete_object(service: OssService, request: OssRequest) -> Reply:
@@ -246,13 +166,11 @@ def copy_object(service: OssService, request: OssRequest) -> Reply:
                                    acl=given.acl, tags=source.tags if tags == "COPY" else given.tags)
 
     meta = service.store.copy(source_bucket, source_key, bucket, key, derive, forbid_overwrite(request))
-    reply = Reply(headers={"x-oss-hash-crc64ecma": str(meta.crc64)})
-    return reply.xml(xml.render("CopyObjectResult", [
-        ("ETag", etag(meta.etag)), ("LastModified", iso8601(meta.last_modified))]))
+    return responses.copy_object(meta)
 
 
 def read_range(files: list[BinaryIO], ranges: list[tuple[int, int, int]]) -> Iterator[bytes]:
-    """The bytes of ``ranges`` (as :func:`slices` gives them) of an object's segment files."""
+    """The bytes of ``ranges`` (as :func:`localcloud.oss.models.slices` gives them) of an object's segment files."""
     for index, offset, count in ranges:
         fd = files[index].fileno()
         while count:
@@ -273,16 +191,11 @@ def append_object(service: OssService, request: OssRequest) -> Reply:
         raise OssError("MissingContentLength")
     bucket = request.bucket or ""
     wanted = attributes(request, service.store.bucket(bucket).storage_class, tags=int(raw) == 0)
-    meta = service.store.append(bucket, key, int(raw), request.body.chunks(), wanted)
-    headers = written(meta)
-    headers["x-oss-next-append-position"] = str(meta.size)
-    return Reply(headers=headers)
+    return responses.appended(service.store.append(bucket, key, int(raw), request.body.chunks(), wanted))
 
 
 def get_object_acl(service: OssService, request: OssRequest) -> Reply:
-    meta = service.store.get(request.bucket or "", object_key(request))
-    return Reply().xml(xml.render("AccessControlPolicy", [
-        ("Owner", OWNER), ("AccessControlList", [("Grant", meta.attributes.acl)])]))
+    return responses.object_acl(service.store.get(request.bucket or "", object_key(request)))
 
 
 def put_object_acl(service: OssService, request: OssRequest) -> Reply:
@@ -295,7 +208,7 @@ def put_object_acl(service: OssService, request: OssRequest) -> Reply:
 
 def get_object_tagging(service: OssService, request: OssRequest) -> Reply:
     meta = service.store.get(request.bucket or "", object_key(request))
-    return Reply().xml(tagging.to_xml(meta.attributes.tags))
+    return responses.object_tagging(meta.attributes.tags)
 
 
 def put_object_tagging(service: OssService, request: OssRequest) -> Reply:

@@ -1,22 +1,17 @@
-"""Formats shared by the OSS operations: dates, owner, URL encoding of names, object headers,
-the attributes a writer sets, argument checks.
+"""What the OSS operations read off a request: object names, ``encoding-type``, integer
+arguments, the attributes a writer sets (stored headers, user metadata, class, ACL, tags). The
+answer side (dates, ETags, object headers) is :mod:`localcloud.oss.responses`.
 
 Header values are kept as they came off the wire (bytes read as ISO-8859-1, how ``http.server``
-reads them) and sent back the same way, so UTF-8 metadata returns byte for byte."""
+reads them), so that answers can send them back byte for byte."""
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-from urllib.parse import quote
-
 from localcloud.oss import tagging
 from localcloud.oss.errors import OssError, invalid_argument
-from localcloud.oss.models import APPENDABLE, STORAGE_CLASSES, Attributes, ObjectMeta
+from localcloud.oss.models import STORAGE_CLASSES, Attributes
 from localcloud.oss.request import OssRequest
 
-OWNER_ID = "1000000000000000"   # the one (local) account owning every bucket
-OWNER: list = [("ID", OWNER_ID), ("DisplayName", OWNER_ID)]
 MAX_KEY_BYTES = 1023
 # Standard headers an object keeps from its writer and returns on GET/HEAD.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -25,25 +20,12 @@ OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
 SERVED_ACLS = ("default", "private")
 
 
-def iso8601(timestamp: float) -> str:
-    """``2024-01-02T03:04:05.000Z``: whole seconds, as OSS writes dates (oss2 insists on ``.000Z``)."""
-    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def http_date(timestamp: float) -> str:
-    return email.utils.formatdate(timestamp, usegmt=True)
-
-
 def encoding(request: OssRequest) -> bool:
     """Whether names in the answer are URL-encoded (``encoding-type=url``)."""
     value = request.query.get("encoding-type", "")
     if value not in ("", "url"):
         raise invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", value)
     return value == "url"
-
-
-def encode(name: str, url: bool) -> str:
-    return quote(name, safe="/") if url else name
 
 
 def int_argument(request: OssRequest, name: str, default: int, low: int, high: int) -> int:
@@ -103,28 +85,3 @@ def attributes(request: OssRequest, default_class: str, tags: bool = True) -> At
                       storage_class(request, default_class), object_acl(request),
                       tagging.from_header(request) if tags else {})
 
-
-def etag(value: str) -> str:
-    return f'"{value}"'
-
-
-def object_headers(meta: ObjectMeta) -> dict[str, str]:
-    """The headers GET and HEAD answer an object with."""
-    headers = {
-        "Content-Type": meta.attributes.content_type,
-        "ETag": etag(meta.etag),
-        "Last-Modified": http_date(meta.last_modified),
-        "Accept-Ranges": "bytes",
-        "x-oss-object-type": meta.object_type,
-        "x-oss-storage-class": meta.attributes.storage_class,
-        "x-oss-hash-crc64ecma": str(meta.crc64),
-        **meta.attributes.http_headers,
-        **meta.attributes.user_meta,
-    }
-    if meta.attributes.tags:
-        headers["x-oss-tagging-count"] = str(len(meta.attributes.tags))
-    if meta.content_md5:
-        headers["Content-MD5"] = meta.content_md5
-    if meta.object_type == APPENDABLE:
-        headers["x-oss-next-append-position"] = str(meta.size)
-    return headers

@@ -48,7 +48,3 @@ def from_xml(body: bytes) -> dict[str, str]:
     if not _valid(pairs):
         raise OssError("InvalidArgument", _INVALID)
     return dict(pairs)
-
-
-def to_xml(tags: dict[str, str]) -> bytes:
-    return xml.render("Tagging", [("TagSet", [("Tag", [("Key", k), ("Value", v)]) for k, v in tags.items()])])
