@@ -13,73 +13,12 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.maxcompute.errors import MaxComputeError, no_such_partition, no_such_table
+from localcloud.maxcompute.errors import MaxComputeError, no_such_table
+from localcloud.maxcompute.models import Partition, Table
 from localcloud.maxcompute.partitionspec import format_spec
 from localcloud.maxcompute.schema import TableSchema
-
-UNPARTITIONED = "_"  # storage id of the single data set of an unpartitioned table
-
-
-@dataclass
-class Partition:
-    values: tuple[str, ...]
-    partition_id: str
-    created: float
-    ddl_time: float
-
-
-@dataclass
-class Table:
-    project: str
-    name: str
-    table_id: str
-    schema: TableSchema
-    comment: str = ""
-    lifecycle: int | None = None
-    created: float = field(default_factory=time.time)
-    ddl_time: float = field(default_factory=time.time)
-    partitions: dict[tuple[str, ...], Partition] = field(default_factory=dict)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.project}.{self.name}"
-
-    @property
-    def partitioned(self) -> bool:
-        return bool(self.schema.partition_keys)
-
-    def partition(self, values: tuple[str, ...]) -> Partition:
-        try:
-            return self.partitions[values]
-        except KeyError:
-            raise no_such_partition(self.full_name, format_spec(self.schema, values)) from None
-
-    def storage_ids(self, values: tuple[str, ...] | None) -> tuple[str, str]:
-        """(table id, partition id) naming the data of a partition (or of the whole table)."""
-        if not self.partitioned:
-            return self.table_id, UNPARTITIONED
-        return self.table_id, self.partition(values).partition_id
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.name, "table_id": self.table_id, "schema": self.schema.to_json(),
-            "comment": self.comment, "lifecycle": self.lifecycle, "created": self.created,
-            "ddl_time": self.ddl_time,
-            "partitions": [{"values": list(p.values), "id": p.partition_id, "created": p.created,
-                            "ddl_time": p.ddl_time} for p in self.partitions.values()],
-        }
-
-    @classmethod
-    def from_json(cls, project: str, data: dict) -> Table:
-        table = cls(project, data["name"], data["table_id"], TableSchema.from_json(data["schema"]),
-                    data.get("comment", ""), data.get("lifecycle"), data["created"], data["ddl_time"])
-        for p in data["partitions"]:
-            values = tuple(p["values"])
-            table.partitions[values] = Partition(values, p["id"], p["created"], p["ddl_time"])
-        return table
 
 
 class Catalog:

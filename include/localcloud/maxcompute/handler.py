@@ -1,5 +1,6 @@
-"""HTTP front of the local MaxCompute: signature check, faults, bodies; the routes are data in
-:mod:`localcloud.maxcompute.routes`.
+"""HTTP front of the local MaxCompute: parse, faults, signature check, dispatch to the actions
+below, which act on the models and send what :mod:`localcloud.maxcompute.responses` renders; the
+routes are data in :mod:`localcloud.maxcompute.routes`.
 
 One server answers both the REST API (under ``/api``, XML) and the tunnel (no prefix, JSON), as
 ``GET /api/projects/P/tunnel?service`` points pyodps back at this same host and port.
@@ -7,7 +8,6 @@ One server answers both the REST API (under ``/api``, XML) and the tunnel (no pr
 
 from __future__ import annotations
 
-import json
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -15,23 +15,20 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localcloud.httpserver import BaseHandler
-from localcloud.maxcompute import auth, codec, partitionspec, serialize
-from localcloud.maxcompute.catalog import Table
+from localcloud.maxcompute import auth, codec, partitionspec, responses
 from localcloud.maxcompute.errors import MaxComputeError
-from localcloud.maxcompute.instances import Instance
-from localcloud.maxcompute.routes import Request, match
+from localcloud.maxcompute.models import Instance, Table
+from localcloud.maxcompute.routes import API_PREFIX, Request, match
 from localcloud.maxcompute.schema import Column
 from localcloud.maxcompute.tunnel import check_row_range
 
 if TYPE_CHECKING:
     from localcloud.maxcompute.service import MaxComputeService
 
-API_PREFIX = "/api"
-XML = "application/xml"
-
 
 class MaxComputeHandler(BaseHandler):
-    """Parses a request, checks faults and the signature, runs the action, renders the answer."""
+    """Parses a request, checks faults and the signature, runs the action on the models and sends
+    the answer :mod:`localcloud.maxcompute.responses` renders."""
 
     server_version = "localcloud-maxcompute"
 
@@ -66,49 +63,47 @@ class MaxComputeHandler(BaseHandler):
             action: Callable[[Request], None] = getattr(self, route.action)
             action(Request(api, self.command, params, query, body))
         except MaxComputeError as exc:
-            render = serialize.error_xml if api else serialize.error_json
-            self.send(exc.status, render(exc.code, exc.message, self.request_id),
-                      {"Content-Type": XML if api else "application/json", "x-odps-request-id": self.request_id})
+            body, content_type = responses.error(exc, self.request_id, api)
+            self.send(exc.status, body, {"Content-Type": content_type, "x-odps-request-id": self.request_id})
 
     # --- answers ----------------------------------------------------------------------------------
-    def reply(self, status: int, body: bytes = b"", content_type: str = XML,
+    def reply(self, status: int, body: bytes = b"", content_type: str = responses.XML,
               headers: dict[str, str] | None = None) -> None:
         all_headers = {"x-odps-request-id": self.request_id, "Content-Type": content_type}
         all_headers.update(headers or {})
         self.send(status, body, all_headers)
 
-    def reply_json(self, payload: dict) -> None:
-        self.reply(200, json.dumps(payload).encode(), "application/json")
+    def reply_json(self, body: bytes) -> None:
+        self.reply(200, body, responses.JSON)
 
     # --- REST: project, tables, partitions -----------------------------------------------------------
     def get_tenant(self, request: Request) -> None:
-        self.reply(200, serialize.tenant_json(self.service.started), "application/json")
+        self.reply_json(responses.tenant_json(self.service.started))
 
     def get_project(self, request: Request) -> None:
         created = self.service.started
-        self.reply(200, serialize.project_xml(request.params["project"], created), headers={
-            "x-odps-owner": serialize.OWNER, "x-odps-creation-time": serialize.rfc822(created),
-            "Last-Modified": serialize.rfc822(created)})
+        self.reply(200, responses.project_xml(request.params["project"], created),
+                   headers=responses.project_headers(created))
 
     def get_tunnel_address(self, request: Request) -> None:
         host, port = self.server.server_address[:2]
-        self.reply(200, f"{host}:{port}".encode(), "text/plain")
+        self.reply(200, responses.tunnel_address(host, port), responses.TEXT)
 
     def sign_token(self, request: Request) -> None:
         # Logview links carry a bearer token; there is no logview here, so any opaque token does.
-        self.reply(200, serialize.authorization_xml(uuid.uuid4().hex))
+        self.reply(200, responses.authorization_xml(uuid.uuid4().hex))
 
     def _table(self, request: Request) -> Table:
         return self.service.catalog.table(request.params["project"], request.params["table"])
 
     def list_tables(self, request: Request) -> None:
         tables = self.service.catalog.tables(request.params["project"], request.query.get("name", ""))
-        self.reply(200, serialize.tables_xml([serialize.table_element(t, self.service.snapshots(t))
+        self.reply(200, responses.tables_xml([responses.table_element(t, self.service.snapshots(t))
                                               for t in tables]))
 
     def get_table(self, request: Request) -> None:
         table = self._table(request)
-        self.reply(200, serialize.table_xml(table, self.service.snapshots(table), "extended" in request.query))
+        self.reply(200, responses.table_xml(table, self.service.snapshots(table), "extended" in request.query))
 
     def list_partitions(self, request: Request) -> None:
         table = self._table(request)
@@ -119,7 +114,7 @@ class MaxComputeHandler(BaseHandler):
         with self.service.catalog.lock:
             selected = [p for values, p in sorted(table.partitions.items()) if values[:len(prefix)] == prefix]
         partitions = [(p, self.service.storage.snapshot(table.table_id, p.partition_id)) for p in selected]
-        self.reply(200, serialize.partitions_xml(table, partitions))
+        self.reply(200, responses.partitions_xml(table, partitions))
 
     def get_partition(self, request: Request) -> None:
         table = self._table(request)
@@ -127,7 +122,7 @@ class MaxComputeHandler(BaseHandler):
                                        table.full_name)
         partition = table.partition(values)
         snapshot = self.service.storage.snapshot(*table.storage_ids(values))
-        self.reply(200, serialize.partition_xml(table, partition, snapshot, "extended" in request.query))
+        self.reply(200, responses.partition_xml(table, partition, snapshot, "extended" in request.query))
 
     # --- REST: instances -------------------------------------------------------------------------------
     def create_instance(self, request: Request) -> None:
@@ -144,27 +139,26 @@ class MaxComputeHandler(BaseHandler):
             request.params["project"], task.findtext("Name") or "AnonymousSQLTask",
             task.findtext("Query") or "", ET.tostring(job, encoding="unicode"))
         host = self.headers.get("Host", "localhost")
-        self.reply(201, headers={"Location": f"http://{host}{API_PREFIX}/projects/{instance.project}"
-                                             f"/instances/{instance.instance_id}"})
+        self.reply(201, headers=responses.instance_location(host, instance))
 
     def _instance(self, request: Request) -> Instance:
         return self.service.instances.get(request.params["project"], request.params["instance"])
 
     def get_instance(self, request: Request) -> None:
         instance = self._instance(request)
-        self.reply(200, serialize.instance_status_xml(instance), headers=serialize.instance_headers(instance))
+        self.reply(200, responses.instance_status_xml(instance), headers=responses.instance_headers(instance))
 
     def get_task_status(self, request: Request) -> None:
-        self.reply(200, serialize.task_status_xml(self._instance(request)))
+        self.reply(200, responses.task_status_xml(self._instance(request)))
 
     def get_task_result(self, request: Request) -> None:
-        self.reply(200, serialize.task_result_xml(self._instance(request)))
+        self.reply(200, responses.task_result_xml(self._instance(request)))
 
     def get_source(self, request: Request) -> None:
         self.reply(200, self._instance(request).job_xml.encode())
 
     def get_progress(self, request: Request) -> None:
-        self.reply(200, b'<?xml version="1.0" encoding="UTF-8"?>\n<Progress></Progress>')
+        self.reply(200, responses.progress_xml())
 
     def stop_instance(self, request: Request) -> None:
         self.service.instances.stop(self._instance(request))
@@ -176,12 +170,12 @@ class MaxComputeHandler(BaseHandler):
             request.params["project"], request.params["table"], request.query.get("partition"),
             overwrite=request.query.get("overwrite", "").lower() == "true",
             create_partition="create_partition" in request.query)
-        self.reply_json(serialize.upload_session_json(session, table))
+        self.reply_json(responses.upload_session_json(session, table))
 
     def get_upload(self, request: Request) -> None:
         session, table = self.service.tunnel.upload(request.params["project"], request.params["table"],
                                                     request.query["uploadid"])
-        self.reply_json(serialize.upload_session_json(session, table))
+        self.reply_json(responses.upload_session_json(session, table))
 
     def put_block(self, request: Request) -> None:
         tunnel = self.service.tunnel
@@ -194,25 +188,25 @@ class MaxComputeHandler(BaseHandler):
                                   "an integer") from None
         body = codec.decompress(request.body, self.headers.get("Content-Encoding"))
         tunnel.put_block(session, table, block_id, body, arrow="arrow" in request.query)
-        self.reply(200, content_type="application/json")
+        self.reply(200, content_type=responses.JSON)
 
     def commit_upload(self, request: Request) -> None:
         tunnel = self.service.tunnel
         session, table = tunnel.upload(request.params["project"], request.params["table"],
                                        request.query["uploadid"])
         session = tunnel.commit(session, table)
-        self.reply_json(serialize.upload_session_json(session, table))
+        self.reply_json(responses.upload_session_json(session, table))
 
     # --- tunnel: downloads ---------------------------------------------------------------------------
     def create_download(self, request: Request) -> None:
         session, table = self.service.tunnel.create_download(
             request.params["project"], request.params["table"], request.query.get("partition"))
-        self.reply_json(serialize.table_download_json(session, table, current=True))
+        self.reply_json(responses.table_download_json(session, table, current=True))
 
     def get_download(self, request: Request) -> None:
         session, table, current = self.service.tunnel.download(
             request.params["project"], request.params["table"], request.query["downloadid"])
-        self.reply_json(serialize.table_download_json(session, table, current))
+        self.reply_json(responses.table_download_json(session, table, current))
 
     def read_table(self, request: Request) -> None:
         tunnel = self.service.tunnel
@@ -224,8 +218,7 @@ class MaxComputeHandler(BaseHandler):
         self._send_rows(columns, data, "arrow" in request.query)
 
     def _send_rows(self, columns: list[Column], data, arrow: bool) -> None:
-        body = codec.encode_arrow(data) if arrow else codec.encode_records(columns, data)
-        self.reply(200, body, "application/octet-stream")
+        self.reply(200, responses.rows(columns, data, arrow), responses.BINARY)
 
     # --- tunnel: instance results --------------------------------------------------------------------
     def _result_download_id(self, instance: Instance) -> str:
@@ -245,7 +238,7 @@ class MaxComputeHandler(BaseHandler):
     def create_instance_download(self, request: Request) -> None:
         instance, columns = self._instance_result(request)
         count = self.service.instances.result(instance).num_rows
-        self.reply_json(serialize.download_session_json(self._result_download_id(instance), "NORMAL",
+        self.reply_json(responses.download_session_json(self._result_download_id(instance), "NORMAL",
                                                         count, columns, []))
 
     get_instance_download = create_instance_download

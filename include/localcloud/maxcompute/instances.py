@@ -14,7 +14,6 @@ import io
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,49 +21,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from localcloud.maxcompute import partitionspec, sql
-from localcloud.maxcompute.catalog import Catalog, Table
+from localcloud.maxcompute.catalog import Catalog
 from localcloud.maxcompute.errors import MaxComputeError, SqlError
+from localcloud.maxcompute.models import (
+    CANCELLED,
+    FAILED,
+    SUCCESS,
+    TERMINATED,
+    Instance,
+    ResultSet,
+    Table,
+)
 from localcloud.maxcompute.schema import Column, TableSchema, check_name
 from localcloud.maxcompute.storage import Storage, write_parquet
 from localcloud.maxcompute.tunnel import TableTunnel, new_session_id
-
-RUNNING, TERMINATED = "Running", "Terminated"
-SUCCESS, FAILED, CANCELLED = "Success", "Failed", "Cancelled"
-
-
-@dataclass(frozen=True)
-class ResultSet:
-    """Rows of a SELECT and the types of its columns."""
-
-    table: pa.Table
-    columns: list[Column]
-
-
-@dataclass
-class Instance:
-    instance_id: str
-    project: str
-    task_name: str
-    query: str
-    job_xml: str
-    status: str = RUNNING
-    task_status: str = RUNNING
-    result_text: str = ""
-    result_columns: list[Column] | None = None
-    start: float = field(default_factory=time.time)
-    end: float | None = None
-
-    def to_json(self) -> dict:
-        data = dict(self.__dict__)
-        data["result_columns"] = None if self.result_columns is None else [c.to_json() for c in self.result_columns]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> Instance:
-        data = dict(data)
-        if data["result_columns"] is not None:
-            data["result_columns"] = [Column.from_json(c) for c in data["result_columns"]]
-        return cls(**data)
 
 
 class Instances:

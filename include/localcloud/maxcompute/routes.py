@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+API_PREFIX = "/api"  # the REST API's paths start with it; the tunnel's do not
+
 
 @dataclass
 class Request:

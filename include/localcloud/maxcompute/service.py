@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from localcloud.maxcompute.catalog import Catalog, Table
+from localcloud.maxcompute.catalog import Catalog
 from localcloud.maxcompute.handler import MaxComputeHandler
 from localcloud.maxcompute.instances import Instances
-from localcloud.maxcompute.storage import Snapshot, Storage
+from localcloud.maxcompute.models import Snapshot, Table
+from localcloud.maxcompute.storage import Storage
 from localcloud.maxcompute.tunnel import TableTunnel
 from localcloud.settings import Settings
 

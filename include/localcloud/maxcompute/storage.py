@@ -14,42 +14,15 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from localcloud.maxcompute.models import EMPTY, DataFile, Snapshot
+
 MANIFEST = "manifest.json"
 KEPT_COMMIT_IDS = 1000  # upload ids remembered per partition, so a session commits at most once
-
-
-@dataclass(frozen=True)
-class DataFile:
-    name: str
-    rows: int
-    size: int
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The committed data of one partition at one version."""
-
-    version: int
-    files: tuple[DataFile, ...]
-    modified: float
-    commit_ids: tuple[str, ...] = ()
-
-    @property
-    def rows(self) -> int:
-        return sum(f.rows for f in self.files)
-
-    @property
-    def size(self) -> int:
-        return sum(f.size for f in self.files)
-
-
-EMPTY = Snapshot(0, (), 0.0)
 
 
 def write_parquet(table: pa.Table, path: Path) -> DataFile:

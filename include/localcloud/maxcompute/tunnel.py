@@ -20,16 +20,16 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from localcloud.maxcompute import codec, partitionspec
-from localcloud.maxcompute.catalog import Catalog, Table
+from localcloud.maxcompute.catalog import Catalog
 from localcloud.maxcompute.errors import MaxComputeError, invalid_partition_spec, no_such_partition, no_such_table
+from localcloud.maxcompute.models import DownloadSession, Table, UploadSession
 from localcloud.maxcompute.schema import Column
-from localcloud.maxcompute.storage import AlreadyCommitted, DataFile, Storage, write_parquet
+from localcloud.maxcompute.storage import AlreadyCommitted, Storage, write_parquet
 
 MAX_BLOCK_ID = 19999
 
@@ -44,43 +44,6 @@ def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(json.dumps(data))
     os.replace(tmp, path)
-
-
-@dataclass
-class UploadSession:
-    upload_id: str
-    project: str
-    table: str
-    table_id: str
-    partition: tuple[str, ...] | None
-    overwrite: bool
-    status: str = "NORMAL"  # NORMAL until committed, then CLOSED
-    created: float = field(default_factory=time.time)
-    blocks: dict[int, DataFile] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        data = dict(self.__dict__)
-        data["blocks"] = {str(k): v.__dict__ for k, v in self.blocks.items()}
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> UploadSession:
-        data = dict(data)
-        data["partition"] = tuple(data["partition"]) if data["partition"] is not None else None
-        data["blocks"] = {int(k): DataFile(**v) for k, v in data["blocks"].items()}
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class DownloadSession:
-    download_id: str
-    project: str
-    table: str
-    table_id: str
-    partition: tuple[str, ...] | None
-    version: int
-    count: int
-    created: float
 
 
 class TableTunnel:

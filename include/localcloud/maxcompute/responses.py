@@ -1,8 +1,9 @@
-"""Bodies of the answers, shaped as pyodps parses them.
+"""The answers of the local MaxCompute: bodies, content types and headers, shaped as pyodps
+parses them. The handler's actions act on the models and pass the results here.
 
 The REST API speaks XML; JSON sits inside it where the service nests it (a table's schema in a
-CDATA ``<Schema>``). The tunnel speaks JSON. Times are RFC 822 in XML elements and epoch seconds
-inside schema JSON, as the service sends them.
+CDATA ``<Schema>``). The tunnel speaks JSON, and sends rows as records or Arrow. Times are RFC 822
+in XML elements and epoch seconds inside schema JSON, as the service sends them.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import json
 from email.utils import formatdate
 from xml.sax.saxutils import escape, quoteattr
 
-from localcloud.maxcompute import partitionspec
-from localcloud.maxcompute.catalog import Partition, Table
-from localcloud.maxcompute.instances import Instance
+import pyarrow as pa
+
+from localcloud.maxcompute import codec, partitionspec
+from localcloud.maxcompute.errors import MaxComputeError
+from localcloud.maxcompute.models import DownloadSession, Instance, Partition, Snapshot, Table, UploadSession
+from localcloud.maxcompute.routes import API_PREFIX
 from localcloud.maxcompute.schema import Column
-from localcloud.maxcompute.storage import Snapshot
-from localcloud.maxcompute.tunnel import DownloadSession, UploadSession
 
 OWNER = "ALIYUN$localcloud"
+XML, JSON, TEXT, BINARY = "application/xml", "application/json", "text/plain", "application/octet-stream"
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -34,13 +37,12 @@ def _element(name: str, text) -> str:
     return f"<{name}>{escape(str(text))}</{name}>"
 
 
-def error_xml(code: str, message: str, request_id: str) -> bytes:
-    return (f"{_HEAD}<Error>{_element('Code', code)}<Message>{_cdata(message)}</Message>"
-            f"{_element('RequestId', request_id)}{_element('HostId', 'localcloud')}</Error>").encode()
-
-
-def error_json(code: str, message: str, request_id: str) -> bytes:
-    return json.dumps({"Code": code, "Message": message, "RequestId": request_id}).encode()
+def error(exc: MaxComputeError, request_id: str, api: bool) -> tuple[bytes, str]:
+    """Body and content type of an error: XML on the REST API, JSON on the tunnel."""
+    if api:
+        return (f"{_HEAD}<Error>{_element('Code', exc.code)}<Message>{_cdata(exc.message)}</Message>"
+                f"{_element('RequestId', request_id)}{_element('HostId', 'localcloud')}</Error>").encode(), XML
+    return json.dumps({"Code": exc.code, "Message": exc.message, "RequestId": request_id}).encode(), JSON
 
 
 # --- tables and partitions ------------------------------------------------------------------------
@@ -117,6 +119,10 @@ def project_xml(project: str, created: float) -> bytes:
             + "<Properties></Properties><ExtendedProperties></ExtendedProperties></Project>").encode()
 
 
+def project_headers(created: float) -> dict[str, str]:
+    return {"x-odps-owner": OWNER, "x-odps-creation-time": rfc822(created), "Last-Modified": rfc822(created)}
+
+
 def tenant_json(created: float) -> bytes:
     return json.dumps({"Tenant": {
         "Name": "localcloud", "OwnerId": OWNER, "TenantId": "localcloud", "TenantState": "NORMAL",
@@ -129,7 +135,16 @@ def authorization_xml(result: str) -> bytes:
     return (_HEAD + "<Authorization>" + _element("Result", result) + "</Authorization>").encode()
 
 
+def tunnel_address(host: str, port: int) -> bytes:
+    return f"{host}:{port}".encode()
+
+
 # --- instances ----------------------------------------------------------------------------------
+def instance_location(host: str, instance: Instance) -> dict[str, str]:
+    """The headers answering a created instance: where pyodps polls it."""
+    return {"Location": f"http://{host}{API_PREFIX}/projects/{instance.project}/instances/{instance.instance_id}"}
+
+
 def _task_element(instance: Instance, body: str) -> str:
     return f'<Task Type="SQL">{_element("Name", instance.task_name)}{body}</Task>'
 
@@ -157,6 +172,10 @@ def task_result_xml(instance: Instance) -> bytes:
     return (_HEAD + f"<Instance><Tasks>{task}</Tasks></Instance>").encode()
 
 
+def progress_xml() -> bytes:
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n<Progress></Progress>'
+
+
 def instance_headers(instance: Instance) -> dict[str, str]:
     headers = {"x-odps-owner": OWNER, "x-odps-start-time": rfc822(instance.start)}
     if instance.end is not None:
@@ -170,8 +189,8 @@ def _schema_json(columns: list[Column], partition_keys: list[Column]) -> dict:
             "partitionKeys": [k.to_json() for k in partition_keys]}
 
 
-def upload_session_json(session: UploadSession, table: Table) -> dict:
-    return {
+def upload_session_json(session: UploadSession, table: Table) -> bytes:
+    return json.dumps({
         "UploadID": session.upload_id, "Status": session.status, "Owner": OWNER,
         "Initiated": rfc822(session.created), "QuotaName": "", "MaxFieldSize": 8 * 1024 * 1024,
         "Schema": _schema_json(list(table.schema.columns), list(table.schema.partition_keys)),
@@ -179,15 +198,20 @@ def upload_session_json(session: UploadSession, table: Table) -> dict:
                               for block_id, f in sorted(session.blocks.items())],
         "Partition": partitionspec.format_spec(table.schema, session.partition, quoted=False)
         if session.partition else "",
-    }
+    }).encode()
 
 
 def download_session_json(download_id: str, status: str, count: int, columns: list[Column],
-                          partition_keys: list[Column]) -> dict:
-    return {"DownloadID": download_id, "Status": status, "RecordCount": count, "QuotaName": "",
-            "SupportReadByRawSize": False, "Schema": _schema_json(columns, partition_keys)}
+                          partition_keys: list[Column]) -> bytes:
+    return json.dumps({"DownloadID": download_id, "Status": status, "RecordCount": count, "QuotaName": "",
+                       "SupportReadByRawSize": False, "Schema": _schema_json(columns, partition_keys)}).encode()
 
 
-def table_download_json(session: DownloadSession, table: Table, current: bool) -> dict:
+def table_download_json(session: DownloadSession, table: Table, current: bool) -> bytes:
     return download_session_json(session.download_id, "NORMAL" if current else "EXPIRED", session.count,
                                  list(table.schema.columns), list(table.schema.partition_keys))
+
+
+def rows(columns: list[Column], data: pa.Table, arrow: bool) -> bytes:
+    """Rows read through the tunnel, as an Arrow stream or as protobuf records."""
+    return codec.encode_arrow(data) if arrow else codec.encode_records(columns, data)
