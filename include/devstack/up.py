@@ -73,7 +73,7 @@ def main() -> int:
             database = server.start(home / "postgres.log")
             env[DB_SETTING] = server.url
             _write_cli_env(home / "up.env", {"AIRFLOW_HOME": str(home), DB_SETTING: server.url})
-            with open(home / "db-migrate.log", "ab") as out:
+            with open(home / "postgres-migrate.log", "ab") as out:
                 subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=out, stderr=subprocess.STDOUT)
         endpoints = cloud.start(timeout=300)
         for line in targets.prepare(endpoints):
