@@ -18,7 +18,7 @@ export AIRFLOW__CORE__TEST_CONNECTION := Enabled
 # `airflow standalone` starts its components by name: the venv's bin must come first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db browser node-deps cluster-deps lint test test-fast demo up cluster bench proto localcloud-proto sdk-suites lock clean
+.PHONY: venv airflow-home airflow-db browser node-deps cluster-deps lint test test-fast demo up cluster bench proto localcloud-proto sdk-suites lock clean
 
 venv: $(VENV)/.installed
 
@@ -36,9 +36,13 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-airflow-db: venv
+# The project-local Airflow home and its local-only login; airflow-db migrates its SQLite DB
+# (make demo's, and the CLI's), make up migrates the DB it runs on itself.
+airflow-home:
 	mkdir -p $(AIRFLOW_HOME)
 	test -f $(AIRFLOW_HOME)/passwords.json || echo '{"admin": "admin"}' > $(AIRFLOW_HOME)/passwords.json
+
+airflow-db: venv airflow-home
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
 # Debian's chromium for the real-browser test of the web UI (Playwright drives it; it downloads
@@ -87,7 +91,7 @@ test-fast: venv
 demo: airflow-db
 	$(BIN)/python -m devstack.demo
 
-up: airflow-db cluster-deps
+up: venv airflow-home cluster-deps
 	$(BIN)/python -m devstack.up
 
 # The CeleryExecutor stack with two workers on this machine, settings from .env (the file

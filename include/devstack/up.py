@@ -40,23 +40,26 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt  # SIGTERM stops everything, like Ctrl-C
 
 
+def _write_private(path: Path, text: str) -> None:
+    """``text`` as a new file only this account can read (it holds the local server's password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 def _private_database(home: Path) -> LocalPostgres:
     """The stack's PostgreSQL: its password made on the first start and kept beside its data."""
     secret = home / "postgres-password"
     if not secret.exists():
-        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(16))
+        _write_private(secret, secrets.token_urlsafe(16))
     return LocalPostgres(home / "postgres", free_port(), "airflow", secret.read_text().strip(), "airflow")
 
 
 def _write_cli_env(path: Path, settings: dict[str, str]) -> None:
     """The settings an ``airflow`` command needs to reach this stack's metadata DB, for ``set -a; .
-    FILE``; private: it holds the local server's password."""
+    FILE``."""
     path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.writelines(f"{key}={value}\n" for key, value in settings.items())
+    _write_private(path, "".join(f"{key}={value}\n" for key, value in settings.items()))
 
 
 def main() -> int:
@@ -73,15 +76,15 @@ def main() -> int:
             database = server.start(home / "postgres.log")
             env[DB_SETTING] = server.url
             _write_cli_env(home / "up.env", {"AIRFLOW_HOME": str(home), DB_SETTING: server.url})
-            with open(home / "postgres-migrate.log", "ab") as out:
-                subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=out, stderr=subprocess.STDOUT)
+        with open(home / "db-migrate.log", "ab") as out:  # the connections go into it next
+            subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=out, stderr=subprocess.STDOUT)
         endpoints = cloud.start(timeout=300)
         for line in targets.prepare(endpoints):
             print(f"Created {line}", flush=True)
         # In the metadata DB (not only in the environment) so they show under Admin > Connections.
         import_into_airflow(endpoints, env)
         port = os.environ.get("AIRFLOW__API__PORT", "8080")
-        # A local-only login made by `make airflow-db` (not a cloud secret), shown so the user can log in.
+        # A local-only login made by `make airflow-home` (not a cloud secret), shown so the user can log in.
         passwords = json.loads(Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
         user, password = next(iter(passwords.items()))
         # Loopback unless the user opens it (AIRFLOW__API__HOST=0.0.0.0): the login is admin/admin
