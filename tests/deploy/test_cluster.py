@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import json
 import shutil
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from devstack.cluster import read_env_file, write_env_file
 from devstack.cluster_client import AirflowApi, ClusterProcess
 from devstack.processes import kill_tree
 from tests.support.exports import delimited_rows, manifests, oss_bucket
+from tests.support.server_folders import passable_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "channel_job"  # tests/fixtures/dags: the job in the run's conf, one retry without delay
@@ -62,26 +62,24 @@ def stack():
     missing = [name for name in ("redis-server", "initdb") if not shutil.which(name)
                and not list(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))]
     assert not missing, f"{missing} not installed: run `make cluster-deps` (make test does)"
-    root = Path(tempfile.mkdtemp(prefix="cluster-test-"))
-    root.chmod(0o755)
-    env_file, dags = root / "cluster.env", root / "dags"
-    write_env_file(env_file)
-    settings = {**read_env_file(env_file), **SHORT_HEARTBEATS, **BUSY_MACHINE}
-    env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
-    dags.mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "dags" / f"{DAG_ID}.py", dags)
-    for dag_id in (DEFAULTS_DAG, STREAM_DEFAULTS_DAG):
-        shutil.copy(ROOT / "dags" / f"{dag_id}.py", dags)
-    cluster = ClusterProcess(root, env_file, dags, demo_rows=ROWS)
-    state = cluster.start()
-    try:
-        api = AirflowApi(state)
-        api.unpause(DAG_ID)
-        api.unpause(DEFAULTS_DAG)
-        yield cluster, state, api
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with passable_folder("cluster-test-") as root:
+        env_file, dags = root / "cluster.env", root / "dags"
+        write_env_file(env_file)
+        settings = {**read_env_file(env_file), **SHORT_HEARTBEATS, **BUSY_MACHINE}
+        env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
+        dags.mkdir()
+        shutil.copy(ROOT / "tests" / "fixtures" / "dags" / f"{DAG_ID}.py", dags)
+        for dag_id in (DEFAULTS_DAG, STREAM_DEFAULTS_DAG):
+            shutil.copy(ROOT / "dags" / f"{dag_id}.py", dags)
+        cluster = ClusterProcess(root, env_file, dags, demo_rows=ROWS)
+        state = cluster.start()
+        try:
+            api = AirflowApi(state)
+            api.unpause(DAG_ID)
+            api.unpause(DEFAULTS_DAG)
+            yield cluster, state, api
+        finally:
+            cluster.stop()
 
 
 def _job(prefix: str, setting: dict, **reader) -> dict:

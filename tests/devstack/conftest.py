@@ -6,10 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import requests
 from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
 from tests.support.alerts import Inbox, smtp_server, webhook_server
+from tests.support.server_folders import passable_folder
 from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,14 +93,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                                                          "extra": {"disable_ssl": True, "disable_tls": True,
                                                                    "from_email": "airflow@example.com"}}),
                   "AIRFLOW_VAR_ALERT_EMAIL_TO": "oncall@example.com"}
-        # under root, the stack's postgres runs as Debian's account, which must pass the parents
-        # (pytest's own temporary folder is private)
-        top = Path(tempfile.mkdtemp(prefix="up-stack-"))
-        top.chmod(0o755)
-        try:
+        with passable_folder("up-stack-") as top:  # the stack's postgres
             yield from _stack(top, tmp_path_factory.mktemp("stack") / "up.log", statsd, alerts, webhook, inbox)
-        finally:
-            shutil.rmtree(top, ignore_errors=True)
 
 
 def _stack(top: Path, log: Path, statsd: StatsdReceiver, alerts: dict, webhook: list, inbox: Inbox) -> Iterator[Stack]:
