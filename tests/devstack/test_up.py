@@ -291,18 +291,17 @@ def test_a_stream_window_not_committed_in_time_raises_its_deadline_alert(stack):
     server = stack.endpoints["tablestore"]["endpoint"]
     admin.inject_fault(server, kind="delay", op="GetStreamRecord", delay_seconds=15)
     try:
-        run = stack.api("POST", "/dags/tablestore_stream_sync_oss/dagRuns", json={"logical_date": None}).json()
+        run_id = _post_run(stack, "tablestore_stream_sync_oss")
         deadline = time.monotonic() + RUN_TIMEOUT
-        while not [p for _, _, p in stack.webhook
-                   if p.get("event") == "deadline_missed" and p.get("run_id") == run["dag_run_id"]]:
-            assert time.monotonic() < deadline, f"no deadline alert for {run['dag_run_id']}: {stack.webhook}"
+        while not [p for _, _, p in stack.webhook if p.get("event") == "deadline_missed" and p.get("run_id") == run_id]:
+            assert time.monotonic() < deadline, f"no deadline alert for {run_id}: {stack.webhook}"
             time.sleep(3)
     finally:
         admin.clear_faults(server)
-    [alert] = [p for _, _, p in stack.webhook if p.get("event") == "deadline_missed" and p["run_id"] == run["dag_run_id"]]
+    [alert] = [p for _, _, p in stack.webhook if p.get("event") == "deadline_missed" and p["run_id"] == run_id]
     assert alert["dag_id"] == "tablestore_stream_sync_oss"
     assert "was not committed within 5.5 minutes of its end" in alert["error"], alert
-    subject = f"[Airflow] tablestore_stream_sync_oss: run {run['dag_run_id']} missed its deadline"
+    subject = f"[Airflow] tablestore_stream_sync_oss: run {run_id} missed its deadline"
     assert [mail for _, mail in stack.inbox.messages if mail["Subject"] == subject], "no deadline e-mail"
 
 
