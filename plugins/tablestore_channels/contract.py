@@ -13,7 +13,10 @@ A job plans, runs its splits and commits (:mod:`tablestore_channels.jobrun`):
 - a :class:`TypedReader` also tells the types its source declares for the fields, which the
   writer gets at :meth:`Writer.prepare` (a typed format's schema);
 - a :class:`Writer` checks the target before the run (:meth:`prepare`), opens one
-  :class:`SplitSink` per split and makes the output visible at :meth:`Writer.commit`;
+  :class:`SplitSink` per split and makes the output visible at :meth:`Writer.commit`; a split's
+  :meth:`SplitSink.close` returns a :class:`SplitResult` (its dirty count, and what the writer's
+  commit needs), the commit a :class:`CommitSummary` (its counts, as numbers). A writer names
+  its own result type (``Writer[MySplitResult]``), so its commit reads only what its splits return;
 - a :class:`DiscardingWriter`'s splits leave something behind before the commit (output, or
   uploads staged for the commit): the cleanup teardown calls :meth:`discard` after every run,
   which removes it unless the run committed;
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, NotRequired, Protocol, Self, TypedDict, TypeVar, runtime_checkable
 
 from tablestore_channels.backup_layout import TableSource, WindowSource
 
@@ -43,6 +46,31 @@ if TYPE_CHECKING:
 Record = tuple[Any, ...]
 # A field's type as a source declares it: "string", "int", "double", "bool" or "binary".
 FieldType = str
+
+
+class SplitResult(TypedDict):
+    """What a split's :meth:`SplitSink.close` returns: JSON, carried by XCom to the commit. A
+    writer's own result type extends it with what its commit needs (the objects or blocks the
+    split staged, its counts); the job adds what it measured (:func:`jobrun.run_split`)."""
+
+    dirty: int  # the dirty records the split kept: the commit checks their sum against errorLimit
+    dirty_object: NotRequired[str | None]  # where they are kept, if in an object: named when refused
+
+
+class CommitSummary(TypedDict):
+    """What :meth:`Writer.commit` returns: the run's summary, which the commit task returns and
+    counts in the metrics (:mod:`tablestore_channels.operators.metrics`), so the counts are
+    numbers. A writer's own summary type extends it (where the output is, its own counts)."""
+
+    rows: int  # records written
+    bytes: NotRequired[int]  # the output's size, where it has one (objects, blocks)
+    objects: NotRequired[int]  # how many objects make the output (OSS): a count, never their list
+    dirty: NotRequired[int]  # the run's dirty records (the job sets it anyway: the splits' sum)
+
+
+# The split result type of a writer, and of its splits' sinks (which only return it).
+SplitResultT = TypeVar("SplitResultT", bound=SplitResult)
+SplitResultT_co = TypeVar("SplitResultT_co", bound=SplitResult, covariant=True)
 
 
 @dataclass(frozen=True)
@@ -134,14 +162,14 @@ class TypedReader(Reader, Protocol):
 
 
 @runtime_checkable
-class SplitSink(Protocol):
+class SplitSink(Protocol[SplitResultT_co]):
     def write(self, record: Record) -> int:
         """Write one record; the bytes it added. Raises DirtyRecord if it cannot be written."""
 
     def write_dirty(self, line: bytes) -> None:
         """Keep one dirty record (a JSON line) beside the output."""
 
-    def close(self) -> dict:
+    def close(self) -> SplitResultT_co:
         """Finish the split; its JSON result for the commit (``dirty``: the count kept)."""
 
     def abort(self) -> str | None:
@@ -150,7 +178,7 @@ class SplitSink(Protocol):
 
 
 @runtime_checkable
-class PagedSplitSink(SplitSink, Protocol):
+class PagedSplitSink(SplitSink[SplitResultT_co], Protocol[SplitResultT_co]):
     def write_page(self, records: Sequence[Record]) -> tuple[int, int]:
         """Write the page's records from the first on, exactly as :meth:`write` would one by
         one, up to one that needs :meth:`write` (it may be dirty, or fall where an object is
@@ -159,13 +187,13 @@ class PagedSplitSink(SplitSink, Protocol):
 
 
 @runtime_checkable
-class BatchingSplitSink(SplitSink, Protocol):
+class BatchingSplitSink(SplitSink[SplitResultT_co], Protocol[SplitResultT_co]):
     def collect_dirty(self, dirty: DirtySink) -> None:
         """Where records found unwritable after :meth:`write` returned are reported."""
 
 
 @runtime_checkable
-class Writer(Protocol):
+class Writer(Protocol[SplitResultT]):
     @classmethod
     def from_connections(cls, config: Any, connections: Connections, run_key: str) -> Self:
         """The writer of ``config`` for the run ``run_key`` (stable across retries and reruns)."""
@@ -174,20 +202,21 @@ class Writer(Protocol):
         """Check the target before anything is written; the JSON context every split gets.
         ``column_types``: what a :class:`TypedReader` declares, else None."""
 
-    def open_split(self, split: int, column_names: Sequence[str], context: dict) -> SplitSink:
+    def open_split(self, split: int, column_names: Sequence[str], context: dict) -> SplitSink[SplitResultT]:
         """The sink of one split."""
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
-        """Make the run's output visible at once (idempotent); the summary."""
+    def commit(self, results: Sequence[SplitResultT], run: dict[str, Any], context: dict) -> CommitSummary:
+        """Make the run's output visible at once (idempotent); the summary. ``results``: what
+        the splits' :meth:`SplitSink.close` returned, with the job's additions, through JSON."""
 
 
 @runtime_checkable
-class SchemaWriter(Writer, Protocol):
+class SchemaWriter(Writer[SplitResultT], Protocol[SplitResultT]):
     def use_schema(self, schema: TableSchema) -> None:
         """The source table's shape (a :class:`SchemaReader`'s), before :meth:`prepare`."""
 
 
 @runtime_checkable
-class DiscardingWriter(Writer, Protocol):
+class DiscardingWriter(Writer[SplitResultT], Protocol[SplitResultT]):
     def discard(self) -> list[str]:
         """After a run: remove what it left (visible or staged) unless it committed; what was removed."""

@@ -25,6 +25,7 @@ from tablestore_channels.contract import (
     Reader,
     SchemaReader,
     SchemaWriter,
+    SplitResult,
     TypedReader,
     Writer,
 )
@@ -47,7 +48,7 @@ def _reader(job: JobSpec, connections: Connections, run: RunInfo) -> Reader:
     return implementation(READERS[job.reader_plugin]).from_connections(job.reader, connections, run.run_key)
 
 
-def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer:
+def _writer(job: JobSpec, connections: Connections, run: RunInfo) -> Writer[Any]:
     return implementation(WRITERS[job.writer_plugin]).from_connections(job.writer, connections, run.run_key)
 
 
@@ -83,15 +84,16 @@ def run_split(job: JobSpec, connections: Connections, run: RunInfo, descriptor: 
     try:
         stats = move(reader, descriptor["reader"], sink, dirty, throttle, progress)
         finished = read_period.now_ms()
-        result = sink.close()
+        closed: SplitResult = sink.close()
     except ErrorLimitExceeded as error:
         kept = sink.abort()
         raise ErrorLimitExceeded(f"{error} Dirty records kept in: {kept or 'the task log'}.") from error
     except BaseException:
         sink.abort()
         raise
-    result.update(read=stats.read, written=stats.read - dirty.count, seconds=stats.seconds,
-                  **{read_period.SPLIT_STARTED: started, read_period.SPLIT_FINISHED: finished})
+    result: dict[str, Any] = {**closed, "read": stats.read, "written": stats.read - dirty.count,
+                              "seconds": stats.seconds, read_period.SPLIT_STARTED: started,
+                              read_period.SPLIT_FINISHED: finished}
     if isinstance(reader, CheckpointingReader):
         result["reader"] = reader.read_result()
     return result
@@ -115,7 +117,7 @@ def commit(job: JobSpec, connections: Connections, run: RunInfo, results: list[d
     details = {**run.details, "read": read, **read_period.of_splits(results)}
     if isinstance(reader, DescribedReader):
         details["source"] = reader.source()
-    summary = _writer(job, connections, run).commit(results, details, context or {})
+    summary: dict[str, Any] = {**_writer(job, connections, run).commit(results, details, context or {})}
     if isinstance(reader, CheckpointingReader):
         summary.update(reader.commit([r["reader"] for r in results], run.details))
     return {**summary, "read": read, "dirty": dirty, "split_seconds": round(sum(r["seconds"] for r in results), 3)}

@@ -35,7 +35,7 @@ from airflow.sdk.observability.stats import Stats, normalize_name_for_stats
 from tablestore_channels.job import JobSpec
 
 PREFIX = "tablestore_channels"
-COUNTERS = ("rows", "bytes", "objects", "dirty")
+COUNTERS = ("rows", "bytes", "objects", "dirty")  # numbers in every writer's summary: contract.CommitSummary
 
 
 def tablestore_table(job: JobSpec) -> str:

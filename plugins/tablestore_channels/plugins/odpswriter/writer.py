@@ -27,7 +27,7 @@ from odps.models import Record
 from odps.tunnel import TableTunnel
 from odps.tunnel.tabletunnel import TableUploadSession
 
-from tablestore_channels.contract import Connections, SplitSink, Writer
+from tablestore_channels.contract import CommitSummary, Connections, SplitResult, SplitSink, Writer
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.plugins.odpswriter.commit_log import COMMITTED, OPEN, CommitLog
 from tablestore_channels.plugins.odpswriter.config import ODPSWriterConfig
@@ -40,7 +40,26 @@ BLOCKS_PER_SPLIT = 200
 MAX_SPLITS = BLOCK_IDS // BLOCKS_PER_SPLIT
 
 
-class ODPSWriter(Writer):
+class ODPSSplitResult(SplitResult):
+    """The blocks a split uploaded (the commit commits these, and only these), its rows and bytes."""
+
+    split: int
+    blocks: list[int]
+    rows: int
+    bytes: int
+
+
+class ODPSCommitSummary(CommitSummary):
+    """Where the rows went (``project.table``, the partition) and by which upload session."""
+
+    table: str
+    partition: str | None
+    upload_id: str
+    truncate: bool
+    blocks: int
+
+
+class ODPSWriter(Writer[ODPSSplitResult]):
     """The job side: checks and the session before the run, the commit after it.
 
     :param odps: a pyodps client of the target project.
@@ -152,7 +171,7 @@ class ODPSWriter(Writer):
         converter = self.converter(session.schema, context["positions"])
         return ODPSSplitWriter(session, converter, split, self.config)
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
+    def commit(self, results: Sequence[ODPSSplitResult], run: dict[str, Any], context: dict) -> ODPSCommitSummary:
         """Commit the blocks the splits reported, and nothing else. Safe to repeat."""
         session = self._session(context)
         listed = sorted(b for r in results for b in r["blocks"])
@@ -176,7 +195,7 @@ class ODPSWriter(Writer):
                 "rows": sum(r["rows"] for r in results), "bytes": sum(r["bytes"] for r in results)}
 
 
-class ODPSSplitWriter(SplitSink):
+class ODPSSplitWriter(SplitSink[ODPSSplitResult]):
     """Writes one split's records as blocks of about ``config.block_size`` bytes."""
 
     def __init__(self, session: TableUploadSession, converter: RecordConverter, split: int,
@@ -223,7 +242,7 @@ class ODPSSplitWriter(SplitSink):
         self.dirty_count += 1
         log.info("dirty record of split %d: %s", self.split, line.decode("utf-8", "replace").rstrip())
 
-    def close(self) -> dict:
+    def close(self) -> ODPSSplitResult:
         self._writer.close()
         return {"split": self.split, "blocks": list(self._writer.get_blocks_written()), "rows": self.rows,
                 "bytes": self._size, "dirty": self.dirty_count}

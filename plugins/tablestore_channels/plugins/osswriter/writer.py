@@ -26,7 +26,7 @@ from typing import Any
 import oss2
 
 from tablestore_channels.backup_layout import DIRTY_SUFFIX, Manifest, ObjectLayout
-from tablestore_channels.contract import Connections, DiscardingWriter, PagedSplitSink
+from tablestore_channels.contract import CommitSummary, Connections, DiscardingWriter, PagedSplitSink, SplitResult
 from tablestore_channels.errors import ChannelError, ConfigError, PreconditionError
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.gzip_member import GzipMember
@@ -42,7 +42,21 @@ _COMPLETING_THREADS = 8
 _STAGING = ("upload_id", "etags")  # what a split's result carries for the commit, not the manifest
 
 
-class OSSWriter(DiscardingWriter):
+class OSSSplitResult(SplitResult):
+    """A split's staged objects (each with its upload, for the commit to complete) and columns."""
+
+    split: int
+    columns: list[str]
+    objects: list[dict[str, Any]]
+
+
+class OSSCommitSummary(CommitSummary):
+    """The manifest's totals and where the manifest is (``oss://bucket/key``)."""
+
+    manifest: str
+
+
+class OSSWriter(DiscardingWriter[OSSSplitResult]):
     """The job side: checks before the run, commit after it.
 
     :param bucket: an ``oss2.Bucket`` for the target bucket.
@@ -95,12 +109,13 @@ class OSSWriter(DiscardingWriter):
         types = (context or {}).get("column_types") or [None] * len(names)
         return OSSSplitWriter(self, split, names, [KIND_OF_COLUMN_TYPE.get(t) if t else None for t in types])
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict | None = None) -> dict:
+    def commit(self, results: Sequence[OSSSplitResult], run: dict[str, Any],
+               context: dict | None = None) -> OSSCommitSummary:
         """Complete the staged objects of the splits and verify them, drop the run's other
         uploads, write the manifest, then (truncate) remove older objects. Safe to repeat: every
         step is idempotent. Returns the summary for XCom."""
         staged = sorted((o for r in results for o in r["objects"]), key=lambda o: o["key"])
-        dirty_objects = sorted(r["dirty_object"] for r in results if r.get("dirty_object"))
+        dirty_objects = sorted(key for r in results if (key := r.get("dirty_object")))
         with ThreadPoolExecutor(max_workers=_COMPLETING_THREADS, thread_name_prefix="oss-complete") as pool:
             # an upload already gone was completed by an earlier attempt of this commit: checked below
             list(pool.map(lambda o: complete_staged(self.bucket, self.retry, o["key"], o), staged))
@@ -114,8 +129,9 @@ class OSSWriter(DiscardingWriter):
         objects = [{k: v for k, v in o.items() if k not in _STAGING} for o in staged]
         keep = {o["key"] for o in objects} | set(dirty_objects) | {self.layout.manifest_key}
         self._delete([k for k in present if k not in keep])
-        totals = {"rows": sum(o["rows"] for o in objects), "bytes": sum(o["bytes"] for o in objects),
-                  "objects": len(objects), "dirty": sum(r["dirty"] for r in results)}
+        totals: CommitSummary = {
+            "rows": sum(o["rows"] for o in objects), "bytes": sum(o["bytes"] for o in objects),
+            "objects": len(objects), "dirty": sum(r["dirty"] for r in results)}
         manifest = Manifest.model_validate({
             **run,
             "bucket": self.bucket.bucket_name,
@@ -162,7 +178,7 @@ class OSSWriter(DiscardingWriter):
             self.retry.call("DeleteMultipleObjects", self.bucket.batch_delete_objects, batch)
 
 
-class OSSSplitWriter(PagedSplitSink):
+class OSSSplitWriter(PagedSplitSink[OSSSplitResult]):
     """Writes the records of one split as staged objects, rotating them at ``maxFileSize`` (and,
     in Parquet, when a late column needs a wider schema). A page is encoded at once; it is
     written whole where no object can end within it, so objects end after the same records as
@@ -282,7 +298,7 @@ class OSSSplitWriter(PagedSplitSink):
         self._dirty.write(line)
         self.dirty_count += 1
 
-    def close(self) -> dict:
+    def close(self) -> OSSSplitResult:
         if self._sink is not None:
             self._close_object(self._sink)
         if self._dirty is not None:

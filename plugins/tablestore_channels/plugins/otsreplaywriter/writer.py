@@ -18,12 +18,12 @@ from typing import Any
 
 import tablestore
 
-from tablestore_channels.contract import Connections, SchemaWriter, TableSchema
+from tablestore_channels.contract import CommitSummary, Connections, SchemaWriter, TableSchema
 from tablestore_channels.errors import ConfigError, DirtyRecord, PreconditionError
 from tablestore_channels.plugins.otsreplaywriter.config import OTSReplayWriterConfig
 from tablestore_channels.plugins.otsreplaywriter.row_effects import RowEffect
 from tablestore_channels.plugins.otsstreamreader.records import MULTI_VERSION_FIELDS
-from tablestore_channels.plugins.otswriter.batches import MAX_BATCH_BYTES, RowBatchSink
+from tablestore_channels.plugins.otswriter.batches import MAX_BATCH_BYTES, RowBatchResult, RowBatchSink
 from tablestore_channels.plugins.otswriter.target import TargetTable
 from tablestore_channels.retrying import Retry, ots_retriable
 
@@ -37,7 +37,22 @@ RESTORE_TIME_DEVIATION_SECONDS = 2**31 - 1
 _VALUE_TYPES = (str, int, float, bool, bytearray)
 
 
-class OTSReplayWriter(SchemaWriter):
+class ReplaySplitResult(RowBatchResult):
+    """A split's row writes, and the change records they came from."""
+
+    changes: int
+
+
+class ReplayCommitSummary(CommitSummary):
+    """The table, the change records replayed and the splits' counts."""
+
+    table: str
+    changes: int
+    batches: int
+    retried_rows: int
+
+
+class OTSReplayWriter(SchemaWriter[ReplaySplitResult]):
     """Checks or creates the target before the run; nothing to commit after it (every batch is
     durable once answered)."""
 
@@ -85,13 +100,14 @@ class OTSReplayWriter(SchemaWriter):
     def open_split(self, split: int, column_names: Sequence[str], context: dict) -> ReplaySplitWriter:
         return ReplaySplitWriter(self, split, [(name, kind) for name, kind in context["primary_key"]])
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict) -> dict:
+    def commit(self, results: Sequence[ReplaySplitResult], run: dict[str, Any],
+               context: dict) -> ReplayCommitSummary:
         return {"table": self.config.table, "changes": sum(r["changes"] for r in results),
                 "rows": sum(r["rows"] for r in results), "batches": sum(r["batches"] for r in results),
                 "retried_rows": sum(r["retried_rows"] for r in results)}
 
 
-class ReplaySplitWriter(RowBatchSink):
+class ReplaySplitWriter(RowBatchSink[ReplaySplitResult]):
     """Folds one split's change records into row effects and writes them in batch rounds."""
 
     def __init__(self, job: OTSReplayWriter, split: int, primary_key: list[tuple[str, str]]) -> None:
@@ -142,6 +158,6 @@ class ReplaySplitWriter(RowBatchSink):
         self._effects.clear()
         self._effect_bytes = 0
 
-    def close(self) -> dict:
+    def close(self) -> ReplaySplitResult:
         self._write_effects()
-        return {**super().close(), "changes": self.changes}
+        return {**self.finish(), "changes": self.changes}

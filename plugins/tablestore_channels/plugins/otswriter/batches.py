@@ -16,12 +16,12 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import tablestore
 from tablestore import OTSServiceError
 
-from tablestore_channels.contract import BatchingSplitSink, DirtySink
+from tablestore_channels.contract import BatchingSplitSink, DirtySink, SplitResult
 from tablestore_channels.errors import ChannelError
 from tablestore_channels.retrying import OTS_NON_RETRIABLE_CODES, Retry
 
@@ -43,10 +43,24 @@ class _PendingRow:
     item: tablestore.RowItem
 
 
-class RowBatchSink(BatchingSplitSink):
+class RowBatchResult(SplitResult):
+    """A split's row writes: rows written, requests sent, rows sent again (its dirty records
+    stay in the task log)."""
+
+    split: int
+    rows: int
+    batches: int
+    retried_rows: int
+
+
+RowBatchResultT_co = TypeVar("RowBatchResultT_co", bound=RowBatchResult, covariant=True)
+
+
+class RowBatchSink(BatchingSplitSink[RowBatchResultT_co]):
     """The batches of one split's row writes (a subclass's :meth:`write` turns records into
     items and :meth:`add` s them); rows that fail after :meth:`write` returned go to the
-    split's :class:`~tablestore_channels.contract.DirtySink` (handed over by :meth:`collect_dirty`)."""
+    split's :class:`~tablestore_channels.contract.DirtySink` (handed over by :meth:`collect_dirty`).
+    A subclass's :meth:`close` returns :meth:`finish`'s counts, with its own if it has some."""
 
     def __init__(self, client: tablestore.OTSClient, table: str, retry: Retry, batch_write_count: int,
                  split: int) -> None:
@@ -146,7 +160,8 @@ class RowBatchSink(BatchingSplitSink):
                 self.retry.sleep(pause)
         return rejected
 
-    def close(self) -> dict:
+    def finish(self) -> RowBatchResult:
+        """Send what is queued and wait for every batch; the split's counts."""
         self.flush()
         while self._in_flight:
             self._settle(self._in_flight.popleft())

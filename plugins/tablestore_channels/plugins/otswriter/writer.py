@@ -13,9 +13,9 @@ from typing import Any
 
 import tablestore
 
-from tablestore_channels.contract import Connections, Writer
+from tablestore_channels.contract import CommitSummary, Connections, Writer
 from tablestore_channels.errors import ConfigError, DirtyRecord
-from tablestore_channels.plugins.otswriter.batches import IGNORE, MAX_BATCH_BYTES, RowBatchSink
+from tablestore_channels.plugins.otswriter.batches import IGNORE, MAX_BATCH_BYTES, RowBatchResult, RowBatchSink
 from tablestore_channels.plugins.otswriter.config import PUT_ROW, OTSWriterConfig
 from tablestore_channels.plugins.otswriter.rows import RowConverter
 from tablestore_channels.plugins.otswriter.target import TargetTable
@@ -24,7 +24,16 @@ from tablestore_channels.retrying import Retry, ots_retriable
 log = logging.getLogger(__name__)
 
 
-class OTSWriter(Writer):
+class OTSCommitSummary(CommitSummary):
+    """The table, the write mode and the splits' counts."""
+
+    table: str
+    write_mode: str
+    batches: int
+    retried_rows: int
+
+
+class OTSWriter(Writer[RowBatchResult]):
     """The job side: checks (or creates) the table before the run; nothing to commit after it.
 
     :param client: a TablestoreClient with NoRetryPolicy (the writer retries).
@@ -58,14 +67,15 @@ class OTSWriter(Writer):
     def open_split(self, split: int, column_names: Sequence[str], context: dict | None = None) -> OTSSplitWriter:
         return OTSSplitWriter(self, split)
 
-    def commit(self, results: Sequence[dict], run: dict[str, Any], context: dict | None = None) -> dict:
+    def commit(self, results: Sequence[RowBatchResult], run: dict[str, Any],
+               context: dict | None = None) -> OTSCommitSummary:
         """Nothing to make visible (every batch is durable once answered): the summary."""
         return {"table": self.config.table, "write_mode": self.config.write_mode,
                 "rows": sum(r["rows"] for r in results), "batches": sum(r["batches"] for r in results),
                 "retried_rows": sum(r["retried_rows"] for r in results)}
 
 
-class OTSSplitWriter(RowBatchSink):
+class OTSSplitWriter(RowBatchSink[RowBatchResult]):
     """Writes the records of one split as PutRow or UpdateRow items of the shared batches."""
 
     def __init__(self, job: OTSWriter, split: int) -> None:
@@ -83,3 +93,6 @@ class OTSSplitWriter(RowBatchSink):
             item = tablestore.UpdateRowItem(tablestore.Row(primary_key, {"PUT": attributes}), IGNORE)
         self.add(record, item, size)
         return size
+
+    def close(self) -> RowBatchResult:
+        return self.finish()
