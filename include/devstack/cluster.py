@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from devstack.postgres import LocalPostgres
-from devstack.processes import SetupError, free_port, own_folder, service_user, stop_trees
+from devstack.processes import SetupError, free_port, own_folder, service_user, stop_trees, write_private
 from devstack.worker_hostname import ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,9 +102,7 @@ def write_env_file(path: Path, example: Path = EXAMPLE_ENV_FILE) -> None:
         if key in SECRETS:
             line = f"{key}={fresh.get(key) or secrets.token_urlsafe(32)}"
         lines.append(line)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write("\n".join(lines) + "\n")
+    write_private(path, "\n".join(lines) + "\n")
 
 
 def check_settings(env: Mapping[str, str], source: str = ".env") -> None:
@@ -288,9 +286,7 @@ class Cluster:
         if self._passwords_file.exists():
             return
         names = [entry.split(":", 1)[0].strip() for entry in users.split(",") if entry.strip()]
-        fd = os.open(self._passwords_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({name: secrets.token_urlsafe(12) for name in names}, out)
+        write_private(self._passwords_file, json.dumps({name: secrets.token_urlsafe(12) for name in names}))
 
     def _start_postgres(self, port: int, user: str, password: str, database: str) -> None:
         log = self.logs / "postgres.log"

@@ -1,6 +1,7 @@
 """The processes of the local stacks: a free port to give a server, the account a database
-server runs as, and stopping a process with every process it started (Airflow's components start
-task processes, log servers, pools)."""
+server runs as, the private folders and files they keep (data, passwords, secrets), and stopping a
+process with every process it started (Airflow's components start task processes, log servers,
+pools)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,14 @@ def own_folder(path: Path, user: str | None) -> None:
         if not parent.stat().st_mode & 0o001:
             raise SetupError(f"the server runs as {user!r}, which cannot pass {parent} (mode "
                              f"{parent.stat().st_mode & 0o777:o}). Fix: a folder under folders others may pass.")
+
+
+def write_private(path: Path, text: str) -> None:
+    """``text`` as a new file only this account can read (a password, a secret key). Refuses a
+    path that exists (FileExistsError), so a secret never goes into a file or link already there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
 
 
 def stop_trees(pids: Iterable[int], grace: float, sig: signal.Signals = signal.SIGTERM,

@@ -27,7 +27,7 @@ from pathlib import Path
 from devstack import targets
 from devstack.connections import import_into_airflow
 from devstack.postgres import LocalPostgres
-from devstack.processes import free_port, stop_trees
+from devstack.processes import free_port, stop_trees, write_private
 from localcloud.process import LocalCloudProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,18 +40,11 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt  # SIGTERM stops everything, like Ctrl-C
 
 
-def _write_private(path: Path, text: str) -> None:
-    """``text`` as a new file only this account can read (it holds the local server's password)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-
-
 def _private_database(home: Path) -> LocalPostgres:
     """The stack's PostgreSQL: its password made on the first start and kept beside its data."""
     secret = home / "postgres-password"
     if not secret.exists():
-        _write_private(secret, secrets.token_urlsafe(16))
+        write_private(secret, secrets.token_urlsafe(16))
     return LocalPostgres(home / "postgres", free_port(), "airflow", secret.read_text().strip(), "airflow")
 
 
@@ -59,7 +52,7 @@ def _write_cli_env(path: Path, settings: dict[str, str]) -> None:
     """The settings an ``airflow`` command needs to reach this stack's metadata DB, for ``set -a; .
     FILE``."""
     path.unlink(missing_ok=True)
-    _write_private(path, "".join(f"{key}={value}\n" for key, value in settings.items()))
+    write_private(path, "".join(f"{key}={value}\n" for key, value in settings.items()))
 
 
 def main() -> int:
