@@ -17,8 +17,7 @@ from localcloud import admin
 from localcloud.tablestore import control
 from tablestore_channels import jobrun
 from tablestore_channels.job import JobSpec
-from tablestore_channels.plugins.otsstreamreader import records as stream_records
-from tablestore_channels.plugins.otsstreamreader import shard_lineage
+from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.checkpoints import CheckpointStore
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import table_rows
@@ -105,7 +104,7 @@ def run_with_failing_transfer(endpoints, job: dict, ots_endpoint: str) -> None:
 def raw_changes(client, stream_id: str, start_ms: int, end_ms: int) -> list[tuple]:
     """Every change of the stream in [start, end), read with the client, parent shards first,
     converted by the multi-version rules."""
-    convert = stream_records.multi_version(export_sequence_info=True)
+    convert = output_records.multi_version(export_sequence_info=True)
     rows = []
     for group in shard_lineage.lineages(list(client.iter_stream_shards(stream_id))):
         for shard in group:

@@ -16,7 +16,7 @@ from tablestore_channels.ots_client import ots_api_pb2 as pb
 from tablestore_channels.ots_client.codec import decode_stream_record
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError
 from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change
-from tablestore_channels.plugins.otsstreamreader import records as stream_records
+from tablestore_channels.plugins.otsstreamreader import output_records
 from tests.ots_client.test_plainbuffer import (
     HEADER,
     PK,
@@ -51,9 +51,9 @@ def same(message) -> StreamRecordTuple:
     assert fast.sequence_info == tuple(vars(checked.sequence_info).values())
     assert [tuple(c) for c in fast.origin_columns] == [tuple(vars(c).values()) for c in checked.origin_columns]
     for export_sequence_info in (False, True):
-        convert = stream_records.multi_version(export_sequence_info)
+        convert = output_records.multi_version(export_sequence_info)
         assert convert(fast, "shard-1") == convert(checked, "shard-1")
-    convert = stream_records.single_version(["id", "name", "i", "s", "bin", "a", "missing"])
+    convert = output_records.single_version(["id", "name", "i", "s", "bin", "a", "missing"])
     assert convert(fast, "shard-1") == convert(checked, "shard-1")
     return fast
 

@@ -5,7 +5,7 @@ into frozen dataclasses; a window spends most of its CPU there (CRC-8 byte by by
 and a few object constructions per cell). :func:`decode_change` reads the same bytes once with
 ``struct.unpack_from`` into named tuples with the same fields (:class:`StreamRecordTuple`,
 :class:`StreamColumnTuple`, :class:`SequenceInfoTuple`), which the converters of
-:mod:`readers.stream_records` take as they take the dataclasses.
+:mod:`tablestore_channels.plugins.otsstreamreader.output_records` take as they take the dataclasses.
 
 Checks: the grammar (tags, lengths, value types, the end of the buffer) and the rules of
 :func:`codec._stream_column` (a put has a value and a timestamp, a one-version delete a

@@ -15,8 +15,7 @@ from tablestore_channels.ots_client.models import (
     StreamRecord,
     StreamShard,
 )
-from tablestore_channels.plugins.otsstreamreader import records as stream_records
-from tablestore_channels.plugins.otsstreamreader import shard_lineage
+from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.config import MULTI_VERSION, SINGLE_VERSION, OTSStreamReaderConfig
 
 
@@ -117,7 +116,7 @@ DELETE = record(RecordAction.DELETE)
 
 
 def test_multi_version_records_as_datax():
-    convert = stream_records.multi_version(export_sequence_info=False)
+    convert = output_records.multi_version(export_sequence_info=False)
     assert list(convert(PUT, "s1")) == [("k", 7, None, None, None, "DR"), ("k", 7, "a", 10, 1, "U"),
                                         ("k", 7, "b", 10, b"x", "U")]
     assert list(convert(UPDATE, "s1")) == [("k", 7, "a", 11, 2, "U"), ("k", 7, "b", 10, None, "DO"),
@@ -126,14 +125,14 @@ def test_multi_version_records_as_datax():
 
 
 def test_multi_version_sequence_info_sorts_and_names_the_column():
-    convert = stream_records.multi_version(export_sequence_info=True)
+    convert = output_records.multi_version(export_sequence_info=True)
     rows = list(convert(PUT, "s1"))
     assert rows[0][-1] == "0000000001_00001700000000123456_0000000002_s1"
     assert rows[2][-1] == "0000000001_00001700000000123456_0000000002_s1:0000000001"
 
 
 def test_single_version_rows_skip_deletes():
-    convert = stream_records.single_version(["n", "a", "b", "c"])
+    convert = output_records.single_version(["n", "a", "b", "c"])
     assert list(convert(PUT, "s")) == [(7, 1, b"x", None)]
     assert list(convert(UPDATE, "s")) == [(7, 2, None, None)]
     assert list(convert(DELETE, "s")) == []

@@ -22,7 +22,7 @@ from tablestore_channels.contract import CommitSummary, Connections, SchemaWrite
 from tablestore_channels.errors import ConfigError, DirtyRecord, PreconditionError
 from tablestore_channels.plugins.otsreplaywriter.config import OTSReplayWriterConfig
 from tablestore_channels.plugins.otsreplaywriter.row_effects import RowEffect
-from tablestore_channels.plugins.otsstreamreader.records import MULTI_VERSION_FIELDS
+from tablestore_channels.plugins.otsstreamreader.output_records import MULTI_VERSION_FIELDS
 from tablestore_channels.plugins.otswriter.batches import MAX_BATCH_BYTES, RowBatchResult, RowBatchSink
 from tablestore_channels.plugins.otswriter.target import TargetTable
 from tablestore_channels.retrying import Retry, ots_retriable

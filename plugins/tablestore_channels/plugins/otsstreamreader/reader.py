@@ -39,8 +39,7 @@ from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client.client import TablestoreClient
 from tablestore_channels.ots_client.models import StreamRecordBatch
 from tablestore_channels.plugins.export_source import window_source
-from tablestore_channels.plugins.otsstreamreader import records as stream_records
-from tablestore_channels.plugins.otsstreamreader import shard_lineage
+from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.plugins.otsstreamreader.config import MULTI_VERSION, OTSStreamReaderConfig
 from tablestore_channels.plugins.prefetch import in_background
@@ -116,8 +115,8 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
     def output_columns(self, pk_names: list[str]) -> list[str]:
         if self.config.mode != MULTI_VERSION:
             return list(self.config.columns)
-        tail = [stream_records.SEQUENCE_FIELD] if self.config.export_sequence_info else []
-        return [*pk_names, *stream_records.MULTI_VERSION_FIELDS, *tail]
+        tail = [output_records.SEQUENCE_FIELD] if self.config.export_sequence_info else []
+        return [*pk_names, *output_records.MULTI_VERSION_FIELDS, *tail]
 
     def _check_settled(self) -> None:
         latest = int(self.clock() * 1000) - self.config.lag_ms
@@ -159,8 +158,8 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         """The records of :meth:`read`, a GetStreamRecord batch at a time."""
         self._stream_id = descriptor["stream_id"]
         config = self.config
-        convert = (stream_records.multi_version(config.export_sequence_info) if config.mode == MULTI_VERSION
-                   else stream_records.single_version(config.columns))
+        convert = (output_records.multi_version(config.export_sequence_info) if config.mode == MULTI_VERSION
+                   else output_records.single_version(config.columns))
         finished: set[str] = set()
         for shard in descriptor["shards"]:
             shard_id = shard["shard_id"]
@@ -181,7 +180,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         return {"stream_id": self._stream_id, "positions": {k: v.to_json() for k, v in self._positions.items()}}
 
     def _read_shard(self, shard_id: str, saved: ShardPosition | None,
-                    convert: stream_records.Converter) -> Generator[list[tuple], None, ShardPosition]:
+                    convert: output_records.Converter) -> Generator[list[tuple], None, ShardPosition]:
         """Yield the shard's records in the window, a batch at a time; return its position at the
         window end. The next batch is fetched while this one is converted and written."""
         # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000

@@ -28,7 +28,7 @@ from tablestore_channels.errors import DirtyRecord
 from tablestore_channels.formats.values import parse_value
 from tablestore_channels.plugins.ossreader.config import OSSReaderConfig
 from tablestore_channels.plugins.ossreader.reader import OSSReader
-from tablestore_channels.plugins.otsstreamreader.records import MULTI_VERSION_FIELDS
+from tablestore_channels.plugins.otsstreamreader.output_records import MULTI_VERSION_FIELDS
 from tablestore_channels.plugins.pointintimereader import restore_plan
 from tablestore_channels.plugins.pointintimereader.config import EXPORT_PHASE, PointInTimeReaderConfig, iso_moment
 from tablestore_channels.retrying import Retry, oss_retriable
