@@ -24,6 +24,7 @@ from tablestore_channels.plugins.otsstreamreader.checkpoints import CheckpointSt
 from tablestore_channels.retrying import Retry, ots_retriable
 from tests.support.exports import only_manifest, oss_bucket
 from tests.support.metadata_db import migrated
+from tests.support.stack_settings import BUSY_MACHINE
 from tests.support.streams import create_stream_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,12 +82,8 @@ def airflow_env(tmp_path, localcloud) -> dict:
            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-           # every task process parses the DAG file; on a busy 2-core machine that can take 30 s
-           "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300", "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
            "AIRFLOW__CORE__PARALLELISM": "2", "PATH": f"{Path(AIRFLOW).parent}:{os.environ['PATH']}",
-           # the backfill's runs only: the DAG's own 5-minute schedule would add runs before
-           # them (max_active_runs=1) as the test crosses a slot
-           "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+           **BUSY_MACHINE}
     migrated(home / "airflow.db", lambda: _airflow(env, "db", "migrate", timeout=180))
     return env
 

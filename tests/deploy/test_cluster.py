@@ -30,6 +30,7 @@ from devstack.cluster_client import AirflowApi, ClusterProcess
 from devstack.processes import kill_tree
 from tests.support.exports import delimited_rows, manifests, oss_bucket
 from tests.support.server_folders import passable_folder
+from tests.support.stack_settings import BUSY_MACHINE
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "channel_job"  # tests/fixtures/dags: the job in the run's conf, one retry without delay
@@ -42,15 +43,6 @@ SHORT_HEARTBEATS = {
     "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "2",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
-}
-BUSY_MACHINE = {
-    # every task process parses its DAG file: 10 s and more on a busy 2-core machine
-    "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
-    "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
-    "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
-    # only the runs the tests trigger: the stream DAG's 5-minute schedule would add runs beside them
-    # (and before theirs: depends_on_past)
-    "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -20,6 +20,7 @@ from devstack.processes import free_port, stop_trees
 from devstack.up import STOP_GRACE_SECONDS
 from tests.support.alerts import Inbox, smtp_server, webhook_server
 from tests.support.server_folders import passable_folder
+from tests.support.stack_settings import BUSY_MACHINE
 from tests.support.statsd import StatsdReceiver, statsd_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,13 +122,7 @@ def _stack(top: Path, log: Path, statsd: StatsdReceiver, alerts: dict, webhook: 
         **alerts,
         "TABLESTORE_CHANNELS_WINDOW_DEADLINE_MULTIPLE": "1.1",
         "DEMO_ROWS": "3000",
-        # every task process parses its DAG file: on a busy 2-core machine (two stacks, the other
-        # tests) that can pass Airflow's 30 s, which fails the task before it starts
-        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
-        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "300",
-        # every run the tests check is triggered by them: the stream DAGs' own 5-minute schedule
-        # would add runs that compete for the two cores (and queue before theirs: depends_on_past)
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        **BUSY_MACHINE,
         # `airflow standalone` starts its components by name
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
