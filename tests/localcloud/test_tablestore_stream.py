@@ -318,6 +318,18 @@ def test_compute_split_points_by_size(client):
     assert info.value.code == "OTSObjectNotExist"
 
 
+def test_a_size_scale_cuts_a_table_as_one_that_many_times_its_size(client, endpoint):
+    write_sized_rows(client, "scaled", 100, 10_000)  # about 1 MB: no point at 1 MiB
+    assert split_points(client, "scaled", 1, unit=MIB).split_points == []
+    control.set_size_scale(endpoint, "scaled", 10)  # counted as about 10 MB
+    scaled = [pb.decode_row(p).primary_key[0][1] for p in split_points(client, "scaled", 1, unit=MIB).split_points]
+    assert 8 <= len(scaled) <= 11 and scaled == sorted(set(scaled))
+    with pytest.raises(urllib.error.HTTPError):
+        control.set_size_scale(endpoint, "scaled", 0)
+    with pytest.raises(urllib.error.HTTPError):
+        control.set_size_scale(endpoint, "absent", 10)
+
+
 def test_stream_records_survive_restart(cloud):
     client = make_client(cloud)
     before = read_table_stream(client, "changes")

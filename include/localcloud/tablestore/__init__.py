@@ -16,6 +16,10 @@ Admin routes (plain JSON on ``/_localcloud/``, no signature; helpers in
     Shards of every stream enabled from now on (default 2), or of T's next stream. If T already
     has a stream with no record and no split yet, it is reshaped at once. Answers
     ``{"count": N, "reshaped": bool}``.
+``POST tablestore/size-scale`` ``{"table": T, "scale": N}``
+    ComputeSplitPointsBySize counts each of T's rows N times its bytes, so that a small table is
+    cut as one N times its size would be (tests of split planning load a tenth of the rows).
+    Kept in memory only: a restart forgets it.
 ``GET tablestore/shards`` ``{"table": T}``
     T's stream shards: id, parent_id, closed, and the positions of the retained records.
 

@@ -23,6 +23,12 @@ def set_shard_count(endpoint: str, count: int, table: str | None = None) -> bool
     return call(endpoint, "POST", "tablestore/shard-count", payload)["reshaped"]
 
 
+def set_size_scale(endpoint: str, table: str, scale: int) -> None:
+    """ComputeSplitPointsBySize counts each of ``table``'s rows ``scale`` times its bytes, so a
+    small table is cut as a large one would be (until the server restarts)."""
+    call(endpoint, "POST", "tablestore/size-scale", {"table": table, "scale": scale})
+
+
 def shards(endpoint: str, table: str) -> list[dict]:
     """``table``'s stream shards: shard_id, parent_id, closed, first and end record positions."""
     return call(endpoint, "GET", "tablestore/shards", {"table": table})

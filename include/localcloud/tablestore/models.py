@@ -52,6 +52,7 @@ class TablestoreState:
         self.tables: dict[str, Table] = {}
         self.streams: dict[str, Stream] = {}  # by table name
         self._shard_counts: dict[str | None, int] = {None: DEFAULT_SHARD_COUNT}
+        self._size_scales: dict[str, int] = {}  # by table name (admin; not kept across restarts)
         self._last_us = 0
         self._lock = threading.RLock()
         # Stream records are rebuilt from the journal, like the rest of the state.
@@ -241,7 +242,8 @@ class TablestoreState:
     def split_points(self, table_name: str, split_bytes: int, limit: int | None) -> tuple[Table, list]:
         with self._lock:
             table = self.table(table_name)
-            return table, table.split_points(split_bytes, limit, _now_ms())
+            scaled = max(1, split_bytes // self._size_scales.get(table_name, 1))
+            return table, table.split_points(scaled, limit, _now_ms())
 
     # --- streams --------------------------------------------------------------------------
     def _stream(self, stream_id: str) -> Stream:
@@ -293,6 +295,15 @@ class TablestoreState:
 
     def _apply_trim(self, table_name: str, before_us: int) -> None:
         self.streams[table_name].trim(before_us)
+
+    def set_size_scale(self, table_name: str, scale: int) -> None:
+        """ComputeSplitPointsBySize counts each of the table's rows ``scale`` times its bytes: a
+        small table is cut as one ``scale`` times its size would be."""
+        if scale < 1:
+            raise ValueError(f"the size scale must be at least 1, got {scale}")
+        with self._lock:
+            self.table(table_name)
+            self._size_scales[table_name] = scale
 
     def set_shard_count(self, table_name: str | None, count: int) -> bool:
         """Shards of the next stream enabled on ``table_name`` (None: every table). An enabled

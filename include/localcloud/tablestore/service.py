@@ -34,6 +34,7 @@ class TablestoreService(TablestoreState):
             ("POST", "tablestore/split-shard"): self._admin_split,
             ("POST", "tablestore/trim"): self._admin_trim,
             ("POST", "tablestore/shard-count"): self._admin_shard_count,
+            ("POST", "tablestore/size-scale"): self._admin_size_scale,
             ("GET", "tablestore/shards"): self._admin_shards,
         }.get((method, route))
         if handler is None:
@@ -59,6 +60,11 @@ class TablestoreService(TablestoreState):
         count = _need(payload, "count", int)
         table = _need(payload, "table", str) if "table" in payload else None
         return {"count": count, "reshaped": self.set_shard_count(table, count)}
+
+    def _admin_size_scale(self, payload: dict) -> dict:
+        table, scale = _need(payload, "table", str), _need(payload, "scale", int)
+        self.set_size_scale(table, scale)
+        return {"table": table, "scale": scale}
 
     def _admin_shards(self, payload: dict) -> list[dict]:
         with self._lock:
