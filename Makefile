@@ -69,11 +69,11 @@ cluster-deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql redis-server; \
 	fi
 
-# Two xdist workers: the tests with an Airflow stack of their own first, one stack on each; then
-# the slow modules and the rest by module on whichever is free (tests/conftest.py schedules them).
-# A third worker starves the stacks of CPU on two cores and makes the whole slower. The 20
-# slowest tests are listed at the end.
-PYTEST_WORKERS ?= -n 2
+# Three xdist workers on two cores: the tests with an Airflow stack of their own first, one stack
+# on each of two workers (they mostly wait on their schedulers and tasks), the third on the slow
+# modules from the start; then the rest by module on whichever is free (tests/conftest.py
+# schedules them). The 20 slowest tests are listed at the end.
+PYTEST_WORKERS ?= -n 3
 # A freshly migrated metadata DB that each xdist worker copies (tests/conftest.py): the tests
 # start from no runs, whatever .airflow/airflow.db (make up's, make demo's) holds.
 TEST_DB_TEMPLATE := $(AIRFLOW_HOME)/tests-template.db

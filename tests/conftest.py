@@ -53,7 +53,8 @@ from tests.support.statsd import StatsdReceiver, statsd_receiver  # noqa: E402
 
 # Tests that start a whole Airflow stack of their own (home, database, servers and ports: the
 # stack of `make up`, the Celery stack) run first, each stack on a worker of its own (they mostly
-# wait on their schedulers), then the `slow` modules, then the rest, handed out by module (a
+# wait on their schedulers; a third worker uses the cores meanwhile), then the `slow` modules,
+# then the rest, handed out by module (a
 # module's tests share its servers and tables) to whichever worker is free, each worker with its
 # own copy of the metadata DB. The order is this file's, not xdist's largest-module-first: the
 # longest chain (make up's stack) must start at once.
