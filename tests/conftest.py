@@ -38,10 +38,17 @@ def _worker_metadata_db(worker: str) -> None:
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{copy}"
 
 
-# only for the project's own DB (make test-fast points unit tests at none)
-if os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{_AIRFLOW_HOME}/airflow.db" and (
-        os.environ.get("PYTEST_XDIST_WORKER") or (_AIRFLOW_HOME / "tests-template.db").exists()):
-    _worker_metadata_db(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+# Which process's copy the configured DB is. An xdist worker inherits the environment of the
+# controller, which has taken a copy of its own ("main"): without this mark the workers would all
+# use that one copy, and a run of one worker replace another's run of the same DAG and date.
+_DB_OWNER = "TABLESTORE_CHANNELS_TESTS_DB_OWNER"
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# only for the project's own DB or a copy made here (make test-fast points unit tests at none)
+if (os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{_AIRFLOW_HOME}/airflow.db" or _DB_OWNER in os.environ) \
+        and os.environ.get(_DB_OWNER) != _WORKER \
+        and (os.environ.get("PYTEST_XDIST_WORKER") or (_AIRFLOW_HOME / "tests-template.db").exists()):
+    _worker_metadata_db(_WORKER)
+    os.environ[_DB_OWNER] = _WORKER
 
 import oss2  # noqa: E402
 
