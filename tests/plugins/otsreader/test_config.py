@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tablestore_channels.errors import ConfigError, PreconditionError
-from tablestore_channels.ots_client.keys import INF_MAX, INF_MIN
+from tablestore_channels.ots_client.keys import INF_MAX, INF_MIN, OPEN_MAX, OPEN_MIN
 from tablestore_channels.plugins.otsreader.config import Column, OTSReaderConfig
 
 MIN, MAX = {"type": "INF_MIN"}, {"type": "INF_MAX"}
@@ -34,7 +34,7 @@ def fails(match: str, key: str | None = None, **raw) -> ConfigError:
 def test_defaults():
     config = parse(column=["a"])
     assert (config.table, config.columns, config.begin, config.end, config.split) == (
-        "t", (Column(name="a"),), (INF_MIN,), (INF_MAX,), ())
+        "t", (Column(name="a"),), (OPEN_MIN,), (OPEN_MAX,), ())
     assert (config.mode, config.time_range, config.max_version) == ("normal", None, None)
     assert (config.max_retry_time, config.retry_pause_ms, config.datasource) == (18, 100, "tablestore_default")
     assert config.forward
@@ -115,6 +115,14 @@ def test_resolve_range_pads_prefixes_for_the_direction():
         ["x", INF_MIN, INF_MIN], ["y", 2, INF_MAX])
     assert parse(column=["a"], range={"begin": [s("y")], "end": [s("x")]}).resolve_range(schema) == (
         ["y", INF_MAX, INF_MAX], ["x", INF_MIN, INF_MIN])
+
+
+def test_open_bounds_are_the_sdks_once_resolved():
+    # a job is validated without the SDK; the SDK tells its INF_MIN / INF_MAX by identity
+    config = parse(column=["a"], range={"begin": [MIN], "end": [s("x"), MAX]})
+    assert config.begin == (OPEN_MIN,) and config.end == ("x", OPEN_MAX) and config.forward
+    start, end = config.resolve_range([("a", "STRING"), ("b", "INTEGER")])
+    assert start[0] is INF_MIN and start[1] is INF_MIN and end[0] == "x" and end[1] is INF_MAX
 
 
 @pytest.mark.parametrize(("rng", "match"), [

@@ -35,15 +35,16 @@ class Column:
 class OTSReaderConfig(JobKeys):
     """Validated OTSReader parameters.
 
-    ``begin``/``end`` are the configured PK bounds (a prefix of the PK is allowed); ``split`` are
-    values of the first PK column. Whether they match the table's PK schema is checked against
-    the table by :meth:`resolve_range` when the job runs.
+    ``begin``/``end`` are the configured PK bounds (a prefix of the PK is allowed; open bounds
+    are ``keys.OPEN_MIN`` / ``keys.OPEN_MAX``, so that a job is validated without the SDK);
+    ``split`` are values of the first PK column. Whether they match the table's PK schema is
+    checked against the table by :meth:`resolve_range` when the job runs.
     """
 
     table: str
     columns: tuple[Column, ...]
-    begin: tuple[Any, ...] = (keys.INF_MIN,)
-    end: tuple[Any, ...] = (keys.INF_MAX,)
+    begin: tuple[Any, ...] = (keys.OPEN_MIN,)
+    end: tuple[Any, ...] = (keys.OPEN_MAX,)
     split: tuple[Any, ...] = ()
     mode: str = NORMAL
     time_range: tuple[int, int] | None = None
@@ -85,8 +86,8 @@ class OTSReaderConfig(JobKeys):
                               "remove it, or set mode to multiVersion.")
         config = cls(
             path=path,
-            table=p.string("table"), columns=columns, begin=begin or (keys.INF_MIN,),
-            end=end or (keys.INF_MAX,), split=split, mode=mode, time_range=time_range,
+            table=p.string("table"), columns=columns, begin=begin or (keys.OPEN_MIN,),
+            end=end or (keys.OPEN_MAX,), split=split, mode=mode, time_range=time_range,
             max_version=max_version, max_retry_time=p.integer("maxRetryTime", 18, minimum=0),
             retry_pause_ms=p.integer("retryPauseInMillisecond", 100, minimum=1),
             datasource=p.string("datasource", connection_ids.TABLESTORE),
@@ -106,8 +107,8 @@ class OTSReaderConfig(JobKeys):
                 raise ConfigError(f"{rng.key('end')}[{i}]", f"is {te} but begin[{i}] is {tb}.",
                                   "both must have the type of that primary-key column.")
         width = max(len(self.begin), len(self.end))
-        b = keys.row_key(keys.pad(self.begin, width, keys.INF_MIN))
-        e = keys.row_key(keys.pad(self.end, width, keys.INF_MAX))
+        b = keys.row_key(keys.pad(self.begin, width, keys.OPEN_MIN))
+        e = keys.row_key(keys.pad(self.end, width, keys.OPEN_MAX))
         if list(self.begin) == list(self.end):
             raise ConfigError(rng.key("begin"), "equals range.end: the range is empty.",
                               "set begin before end (forward) or after it (backward).")
@@ -132,12 +133,13 @@ class OTSReaderConfig(JobKeys):
     @property
     def forward(self) -> bool:
         width = max(len(self.begin), len(self.end))
-        return (keys.row_key(keys.pad(self.begin, width, keys.INF_MIN))
-                < keys.row_key(keys.pad(self.end, width, keys.INF_MAX)))
+        return (keys.row_key(keys.pad(self.begin, width, keys.OPEN_MIN))
+                < keys.row_key(keys.pad(self.end, width, keys.OPEN_MAX)))
 
     def resolve_range(self, pk_schema: Sequence[tuple[str, str]]) -> tuple[list[Any], list[Any]]:
         """Full-width start (inclusive) and end (exclusive) PK values for ``pk_schema`` (the
-        table's ``[(name, TYPE), ...]``), padded as DataX does; PreconditionError on a mismatch."""
+        table's ``[(name, TYPE), ...]``), padded as DataX does, open bounds the SDK's;
+        PreconditionError on a mismatch."""
         for name, bound in (("begin", self.begin), ("end", self.end), ("split", self.split[:1])):
             if len(bound) > len(pk_schema) and name != "split":
                 raise PreconditionError(
@@ -150,9 +152,10 @@ class OTSReaderConfig(JobKeys):
                     raise PreconditionError(
                         f"range.{name}[{i}] is {actual} but primary-key column {pk_schema[i][0]!r} of table "
                         f"{self.table!r} is {expected}. Fix: give a {expected.lower()} value for it.")
-        low_fill, high_fill = (keys.INF_MIN, keys.INF_MAX) if self.forward else (keys.INF_MAX, keys.INF_MIN)
+        low_fill, high_fill = (keys.OPEN_MIN, keys.OPEN_MAX) if self.forward else (keys.OPEN_MAX, keys.OPEN_MIN)
         width = len(pk_schema)
-        return keys.pad(self.begin, width, low_fill), keys.pad(self.end, width, high_fill)
+        return (keys.sdk_values(keys.pad(self.begin, width, low_fill)),
+                keys.sdk_values(keys.pad(self.end, width, high_fill)))
 
 
 def _bound(entry: Any, key: str, *, allow_infinite: bool = True) -> Any:
@@ -163,7 +166,7 @@ def _bound(entry: Any, key: str, *, allow_infinite: bool = True) -> Any:
         if not allow_infinite:
             raise ConfigError(key, "split points must be concrete values, not INF_MIN/INF_MAX.",
                               "list only the inner boundaries; the range gives the outer ones.")
-        return keys.INF_MIN if kind == "inf_min" else keys.INF_MAX
+        return keys.OPEN_MIN if kind == "inf_min" else keys.OPEN_MAX
     if "value" not in entry:
         raise ConfigError(key, f"needs a 'value' for type {entry.get('type')!r}.")
     value = entry["value"]
