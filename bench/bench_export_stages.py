@@ -26,6 +26,7 @@ Run: .venv/bin/python bench/bench_export_stages.py [--rows 50000] [--runs 3]
 from __future__ import annotations
 
 import argparse
+import gc
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -131,7 +132,11 @@ def records_of(pages: list[tuple]) -> Iterator[list[tuple]]:
 
 def run_transfer(pages: list[list[tuple]], sink: Any, columns: list[str]) -> None:
     dirty = DirtyRecords(ErrorLimit(), lambda line: None, columns, 0)
-    transfer_pages(pages, sink, dirty, ByteThrottle(None), Progress("stages", interval=1e9))
+    gc.freeze()  # as the channel does for a split's transfer (transfer.move)
+    try:
+        transfer_pages(pages, sink, dirty, ByteThrottle(None), Progress("stages", interval=1e9))
+    finally:
+        gc.unfreeze()
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ NAME = PACKAGE.name
 
 # Bottom first: a module may import its own layer's and the layers below.
 LAYERS = [
-    {"errors", "retrying", "backup_layout", "datasets", "assets"},  # shared vocabulary
+    {"errors", "retrying", "backup_layout", "datasets", "assets", "pages"},  # shared vocabulary
     {"formats", "ots_client"},  # file formats, the Tablestore wire
     {"config"},  # the parameters shared by every plugin
     {"plugins.*.config", "plugins.registry", "job"},  # each plugin's parameters, the list of plugins, a job

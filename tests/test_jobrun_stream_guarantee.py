@@ -104,8 +104,7 @@ def run_with_failing_transfer(endpoints, job: dict, ots_endpoint: str) -> None:
 def raw_changes(client, stream_id: str, start_ms: int, end_ms: int) -> list[tuple]:
     """Every change of the stream in [start, end), read with the client, parent shards first,
     converted by the multi-version rules."""
-    convert = output_records.multi_version(export_sequence_info=True)
-    rows = []
+    output = output_records.MultiVersionPage(export_sequence_info=True)
     for group in shard_lineage.lineages(list(client.iter_stream_shards(stream_id))):
         for shard in group:
             iterator = client.get_shard_iterator(stream_id, shard.shard_id)
@@ -113,11 +112,11 @@ def raw_changes(client, stream_id: str, start_ms: int, end_ms: int) -> list[tupl
                 batch = client.get_stream_record(iterator, 1000)
                 for record in batch.records:
                     if start_ms <= record.sequence_info.timestamp_us // 1000 < end_ms:
-                        rows.extend(convert(record, shard.shard_id))
+                        output.add(record, shard.shard_id)
                 if not batch.records:
                     break
                 iterator = batch.next_shard_iterator
-    return rows
+    return list(output.take())
 
 
 def as_text(row: tuple) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tablestore_channels.ots_client import ots_api_pb2 as pb
+from tablestore_channels.ots_client import stream_changes
 from tablestore_channels.ots_client.codec import decode_stream_record
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError
 from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change
@@ -50,12 +51,15 @@ def same(message) -> StreamRecordTuple:
         for c in checked.columns]
     assert fast.sequence_info == tuple(vars(checked.sequence_info).values())
     assert [tuple(c) for c in fast.origin_columns] == [tuple(vars(c).values()) for c in checked.origin_columns]
-    for export_sequence_info in (False, True):
-        convert = output_records.multi_version(export_sequence_info)
-        assert convert(fast, "shard-1") == convert(checked, "shard-1")
-    convert = output_records.single_version(["id", "name", "i", "s", "bin", "a", "missing"])
-    assert convert(fast, "shard-1") == convert(checked, "shard-1")
+    for page in (lambda: output_records.MultiVersionPage(False), lambda: output_records.MultiVersionPage(True),
+                 lambda: output_records.SingleVersionPage(["id", "name", "i", "s", "bin", "a", "missing"])):
+        assert taken(page(), fast) == taken(page(), checked)
     return fast
+
+
+def taken(page: output_records.OutputPage, record) -> list[tuple]:
+    page.add(record, "shard-1")
+    return list(page.take())
 
 
 def test_every_value_type_and_cell_op():
@@ -108,3 +112,59 @@ def test_records_the_local_server_answered():
 def test_malformed_records_raise(message, error):
     with pytest.raises(PlainBufferError, match=error):
         decode_change(message)
+
+
+# ---- layouts as patterns: the records after the first of a layout -----------------------------
+
+@pytest.fixture
+def learned(monkeypatch):
+    """Fresh layout caches; the records each layout's pattern decoded, counted."""
+    monkeypatch.setattr(stream_changes, "_TEMPLATES", {})
+    monkeypatch.setattr(stream_changes, "_LAST", {})
+    counted = {"patterns": 0}
+    decode = stream_changes._Template.decode
+
+    def counting(self, data):
+        change = decode(self, data)
+        counted["patterns"] += change is not None
+        return change
+
+    monkeypatch.setattr(stream_changes._Template, "decode", counting)
+    return counted
+
+
+def test_records_of_a_learned_layout_decode_by_its_pattern_alike(learned):
+    values = [("", b""), ("short", b"\x00"), ("x, \"y\"\n" * 40, bytes(range(256))), ("héllo", b"\x07\x0a")]
+    puts = [record(1, [cell("i", v_int(n - 2), ts=1000 + n), cell("d", v_double(n / 3), ts=1000),
+                       cell("b", v_bool(n % 2 == 1), ts=n), cell("s", v_str(text), ts=5),
+                       cell("bin", v_blob(blob), ts=6)]) for n, (text, blob) in enumerate(values)]
+    updates = [record(2, [cell("a", v_str(f"v{n}"), ts=20 + n), cell("b", op=3, ts=15), cell("c", op=1)])
+               for n in range(3)]
+    deletes = [record(3, None, delete=True) for _ in range(3)]
+    for message in [*puts, *updates, *deletes]:
+        same(message)
+    # all but the first of each layout, and each first once more (a pattern is checked on its record)
+    assert learned["patterns"] == (3 + 2 + 2) + 3
+
+
+def test_a_body_that_looks_like_the_rest_of_the_record_is_decoded_by_its_length(learned):
+    # the bytes that follow a BLOB body here (timestamp, checksum, the next cell up to its body),
+    # inside the body: the pattern's first match ends the body early, which its length refutes
+    after = cell("s2", v_str("zz"), ts=7)[0][:-2 - 4]  # (the next cell's head, no body)
+    mimic = b"ab\x07" + struct.pack("<q", 9) + b"\x0a\x00" + after[: after.index(b"\x05") + 10]
+    layout = lambda blob, text: record(1, [cell("s1", v_blob(blob), ts=9), cell("s2", v_str(text), ts=7)])  # noqa: E731
+    same(layout(b"plain", "zz"))
+    message = layout(mimic, "zz")
+    pattern = stream_changes._LAST[1]
+    assert b"ab" in pattern.fullmatch(message.record).groups()  # the pattern takes it, the body cut short
+    assert pattern.decode(message.record) is None  # which its length prefix refutes
+    assert same(message).values == (mimic, "zz")  # decoded by the walk
+
+
+def test_a_record_with_another_extension_is_decoded_by_the_walk(learned):
+    ext = extension(b"\x20" + struct.pack("<I", 3) + b"abc", seq_info(1, 2, 3))
+    message = pb.GetStreamRecordResponse.StreamRecord(action_type=1, record=HEADER + row(PK, [
+        cell("x", v_int(1), ts=5)], ext=ext))
+    same(message)
+    same(message)
+    assert learned["patterns"] == 0 and not stream_changes._LAST  # its pattern fails its own record

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import call
 from typing import IO, Any
 
 from tablestore_channels.errors import ConfigError, DirtyRecord
@@ -33,6 +35,7 @@ from tablestore_channels.formats.values import (
     render_float,
     render_floats,
 )
+from tablestore_channels.pages import ColumnarPage
 
 _KINDS = ("csv", "text")
 _BOOL_TEXTS = {value: render_bool(value) for value in (False, True)}  # a C-level lookup
@@ -64,8 +67,10 @@ class DelimitedFormat:
     null_format: str = "null"
     date_format: str = "yyyy-MM-dd HH:mm:ss"
     _renderers: dict[type, Callable[[Any], str]] = field(init=False, repr=False, compare=False)
+    _mixed_renderers: dict[type, Callable[[Any], str]] = field(init=False, repr=False, compare=False)
     _column_renderers: dict[type, Callable[[Sequence[Any]], Sequence[str]]] = field(
         init=False, repr=False, compare=False)
+    _special: re.Pattern[str] = field(init=False, repr=False, compare=False)  # what a csv field quotes
     _codec: str = field(init=False, repr=False, compare=False)
     _csv: bool = field(init=False, repr=False, compare=False)
 
@@ -76,6 +81,7 @@ class DelimitedFormat:
         object.__setattr__(self, "_codec", codecs.lookup(self.encoding).name)
         object.__setattr__(self, "_csv", self.kind == "csv")
         self._check_delimiter()
+        object.__setattr__(self, "_special", re.compile("[" + re.escape(self.field_delimiter + '"\r\n') + "]"))
         self._check_null_format()
         render_date = compile_java_date_pattern(self.date_format)
         object.__setattr__(self, "_renderers", {
@@ -83,6 +89,10 @@ class DelimitedFormat:
             bytearray: render_binary, memoryview: render_binary, dt.datetime: render_date,
             dt.date: render_date, str: str.__str__,
         })
+        # a column of several types: each value's renderer by its exact type (float.__repr__
+        # differs from render_float only for the specials, which encode_records checks for)
+        object.__setattr__(self, "_mixed_renderers", {
+            **self._renderers, float: float.__repr__, _NONE: {None: self.null_format}.__getitem__})
         # the same renderings of a whole column of one type without nulls
         object.__setattr__(self, "_column_renderers", {
             bool: lambda values: list(map(_BOOL_TEXTS.__getitem__, values)),
@@ -165,11 +175,19 @@ class DelimitedFormat:
         be a subclass, the text format's delimiter may be longer than one character)."""
         if not records:
             return b""
-        widths = set(map(len, records))
-        if len(widths) != 1 or 0 in widths or len(self.field_delimiter) > 1:
+        if len(self.field_delimiter) > 1:
             return None
+        if isinstance(records, ColumnarPage):  # the reader's columns, as they are
+            columns: Iterable[Sequence[Any]] = records.columns
+            if not records.columns:
+                return None
+        else:
+            widths = set(map(len, records))
+            if len(widths) != 1 or 0 in widths:
+                return None
+            columns = zip(*records)
         texts = []
-        for column in zip(*records):
+        for column in columns:
             rendered = self._column_texts(column)
             if rendered is None:
                 return None
@@ -182,7 +200,7 @@ class DelimitedFormat:
         except UnicodeEncodeError:
             return None
 
-    def _column_texts(self, column: tuple) -> Sequence[str] | None:
+    def _column_texts(self, column: Sequence[Any]) -> Sequence[str] | None:
         """The fields of one column of a batch, quoted as needed; None if a record needs
         :meth:`encode_record`."""
         null = self.null_format
@@ -197,9 +215,11 @@ class DelimitedFormat:
                 texts = render(column)
                 clash = null in texts
             elif types <= self._renderers.keys():
-                renderers = self._renderers
-                texts = [value if value.__class__ is str else null if value is None
-                         else renderers[value.__class__](value) for value in column]
+                # each value's renderer by its type, all C calls but for a few types' renderers
+                texts = list(map(call, map(self._mixed_renderers.__getitem__, map(type, column)), column))
+                if float in types and ("nan" in texts or "inf" in texts or "-inf" in texts):
+                    renderers = self._renderers  # (float.__repr__'s specials: by render_float)
+                    texts = [null if value is None else renderers[value.__class__](value) for value in column]
                 clash = texts.count(null) != column.count(None)
             else:
                 return None
@@ -216,9 +236,10 @@ class DelimitedFormat:
         if clash:
             return [_quoted(text) if value is not None and (text == null or _needs_quotes(text, delimiter))
                     else text for value, text in zip(column, texts)]
-        # nullFormat needs no quotes (it holds none of those characters) and no value reads as it
-        quoting = {text: _quoted(text) if _needs_quotes(text, delimiter) else text for text in set(texts)}
-        return list(map(quoting.__getitem__, texts))
+        # nullFormat needs no quotes (it holds none of those characters) and no value reads as it;
+        # the few distinct texts that need them are found by a C-speed filter
+        quoting = {text: _quoted(text) for text in filter(self._special.search, set(texts))}
+        return list(map(quoting.get, texts, texts))
 
     def encode_header(self, names: Sequence[str]) -> bytes:
         """The header line (column names), encoded like a record of strings.

@@ -9,7 +9,7 @@ How: the first row of a run is decoded by :func:`scan_row` (a plain walk of the 
 :mod:`plainbuffer`). Its layout - names, value types, which cells carry a timestamp - becomes a
 compiled pattern of the row's exact bytes: fixed parts are literals (tags, name lengths, names,
 fixed value sizes), values are groups. The pattern is matched at the next row, and the next,
-until a row has another layout; all rows of a uniform page are taken by one ``findall``. The
+until a row has another layout; all rows of a uniform page are taken by one ``split``. The
 values of a run are then converted a column at a time (integers and doubles by one
 ``struct.unpack`` of the joined groups, strings by ``bytes.decode``).
 
@@ -202,6 +202,14 @@ class _Template:
         self.pattern = re.compile(b"".join(parts), re.DOTALL)
         self.groups = self.pattern.groups
 
+    def every_match(self, data: bytes) -> tuple[list[Sequence[Any]], int]:
+        """The groups of every match in the rows of a page (after its header), a sequence per
+        group, and how many matched. (``split`` lays the groups of all matches out in one list,
+        which slices take apart at C speed: cheaper than ``findall``'s tuple per row.)"""
+        flat = self.pattern.split(data[4:])
+        stride = self.groups + 1
+        return [flat[group::stride] for group in range(1, stride)], (len(flat) - 1) // stride
+
     def transposed(self, rows: list[Any]) -> list[Sequence[Any]]:
         """The groups of matched rows (``findall`` items), a sequence per group."""
         return list(zip(*rows)) if self.groups > 1 else [rows] if self.groups else []
@@ -286,18 +294,17 @@ def decode_rows(data: bytes) -> list[RowRun]:
             pos = after
             continue
         template = _template(layout)
-        rows = template.pattern.findall(data, pos) if pos == 4 else []
-        groups = template.transposed(rows)
-        good, length = template.measured(groups, len(rows)) if rows else (0, 0)
-        if good < len(rows) or length != end - pos:  # not one layout to the end: row by row
+        groups, count = template.every_match(data) if pos == 4 else ([], 0)
+        good, length = template.measured(groups, count) if count else (0, 0)
+        if good < count or length != end - pos:  # not one layout to the end: row by row
             rows = _matched(template, data, pos)
-            groups = template.transposed(rows)
-            good, length = template.measured(groups, len(rows))
+            groups, count = template.transposed(rows), len(rows)
+            good, length = template.measured(groups, count)
         if not good:  # the first row's body is not what its length prefix says: the plain walk
             runs.append(_single(data, pos))
             pos = after
             continue
-        if good < len(rows):
+        if good < count:
             groups = [group[:good] for group in groups]
         runs.append(RowRun(template.names, template.columns(groups, good), good))
         pos += length

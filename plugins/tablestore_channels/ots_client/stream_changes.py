@@ -16,7 +16,11 @@ timestamp, op bytes known). CRC-8 is not recomputed: the SDK has checked the res
 
 from __future__ import annotations
 
+import operator
+import re
 import struct
+from collections.abc import Callable, Sequence
+from operator import call
 from typing import Any, NamedTuple
 
 from tablestore import INF_MAX, INF_MIN
@@ -56,16 +60,31 @@ _CELL_TYPES = {"U": _PUT, "DO": _DELETE_ONE, "DA": _DELETE_ALL}
 
 class StreamRecordTuple(NamedTuple):
     """:class:`models.StreamRecord` as a tuple, with its cells already in the multi-version
-    output's shape: ``key`` the primary-key values (BINARY as bytes), ``cells`` one
-    ``(column, timestamp_ms, value, op_type)`` per column change (``U`` / ``DO`` / ``DA``, the
-    value BINARY as bytes); :attr:`columns` gives them as column changes."""
+    output's shape, a tuple per field: ``key`` the primary-key values (BINARY as bytes) under
+    ``key_names``; per column change, in order, ``names``, ``timestamps`` (ms), ``values``
+    (BINARY as bytes) and ``ops`` (``U`` / ``DO`` / ``DA``). :attr:`primary_key`,
+    :attr:`cells` and :attr:`columns` give them as pairs, cells and column changes."""
 
     action: RecordAction
-    primary_key: list[tuple[str, Any]]
+    key_names: tuple[str, ...]
     key: tuple[Any, ...]
-    cells: list[tuple[str, int | None, Any, str]]
+    names: tuple[str, ...]
+    timestamps: tuple[int | None, ...]
+    values: tuple[Any, ...]
+    ops: tuple[str, ...]
     sequence_info: SequenceInfoTuple
     origin_columns: list[StreamColumnTuple]
+
+    @property
+    def primary_key(self) -> list[tuple[str, Any]]:
+        """(name, value) pairs, BINARY as bytearray (as the SDK's reader gives a key)."""
+        return [(name, bytearray(value) if value.__class__ is bytes else value)
+                for name, value in zip(self.key_names, self.key)]
+
+    @property
+    def cells(self) -> list[tuple[str, int | None, Any, str]]:
+        """``(column, timestamp_ms, value, op_type)`` per column change."""
+        return list(zip(self.names, self.timestamps, self.values, self.ops))
 
     @property
     def columns(self) -> list[StreamColumnTuple]:
@@ -74,12 +93,18 @@ class StreamRecordTuple(NamedTuple):
 
 def decode_change(message: Any) -> StreamRecordTuple:
     """One ``GetStreamRecordResponse.StreamRecord`` as a :class:`StreamRecordTuple`."""
+    if not message.origin_record:
+        template = _LAST.get(message.action_type)
+        if template is not None:
+            change = template.decode(message.record)
+            if change is not None:
+                return change
     action = _ACTIONS.get(message.action_type)
     if action is None:
         raise PlainBufferError(f"Stream record: unknown action type {message.action_type}.")
     data = message.record
     try:
-        primary_key, cells, sequence = _read(data)
+        primary_key, cells, sequence, marker = _read(data)
     except (IndexError, struct.error):
         raise PlainBufferError(f"PlainBuffer truncated: a stream record of {len(data)} bytes.") from None
     origin: list[StreamColumnTuple] = []
@@ -88,7 +113,12 @@ def decode_change(message: Any) -> StreamRecordTuple:
             _cell(cell.name, cell.value, cell.has_value, cell.op, cell.timestamp)
             for cell in pbuf.read_row(message.origin_record).cells)]
     key = tuple([bytes(value) if value.__class__ is bytearray else value for _, value in primary_key])
-    return StreamRecordTuple(action, primary_key, key, cells, sequence, origin)
+    names, timestamps, values, ops = zip(*cells) if cells else ((), (), (), ())
+    change = StreamRecordTuple(action, tuple(name for name, _ in primary_key), key, names, timestamps, values, ops,
+                               sequence, origin)
+    if not origin:
+        _learn(message.action_type, change, marker, data)
+    return change
 
 
 def _name(data: bytes, pos: int) -> tuple[str, int]:
@@ -134,7 +164,8 @@ def _value(data: bytes, pos: int, key: bool) -> tuple[Any, int]:
     raise PlainBufferError(f"PlainBuffer: value type 0x{kind:02X} of length {size} not allowed here.")
 
 
-def _read(data: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str, int | None, Any, str]], SequenceInfoTuple]:
+def _read(data: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str, int | None, Any, str]], SequenceInfoTuple,
+                               bool]:
     if _U32(data, 0)[0] != pbuf.HEADER:
         raise PlainBufferError("PlainBuffer: missing header 0x75.")
     pos = 4
@@ -182,8 +213,8 @@ def _read(data: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str, int | Non
                 raise PlainBufferError(f"PlainBuffer: expected a cell checksum at offset {pos}.")
             pos += 2
             cells.append(_cell(name, value, has_value, op, timestamp))
-    if data[pos] == pbuf.TAG_DELETE_ROW_MARKER:
-        pos += 1
+    marker = data[pos] == pbuf.TAG_DELETE_ROW_MARKER
+    pos += marker
     sequence = None
     if data[pos] == pbuf.TAG_EXTENSION:
         end = pos + 5 + _U32(data, pos + 1)[0]
@@ -202,7 +233,7 @@ def _read(data: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str, int | Non
         raise PlainBufferError(f"PlainBuffer: expected the row checksum and the end at offset {pos}.")
     if sequence is None:
         raise PlainBufferError("Stream record: the row lacks its sequence info extension.")
-    return primary_key, cells, sequence
+    return primary_key, cells, sequence, marker
 
 
 def _cell(name: str, value: Any, has_value: bool, op: int | None,
@@ -220,3 +251,157 @@ def _cell(name: str, value: Any, has_value: bool, op: int | None,
     if op == _DELETE_ALL.value:
         return (name, None, None, "DA")
     raise PlainBufferError(f"Stream record: column {name!r} has unknown cell type 0x{op:02X}.")
+
+
+# ---- layouts as patterns --------------------------------------------------------------------
+# Most records of a stream repeat a few layouts (a table's puts write the same columns). A
+# record decoded above teaches its layout - its primary key's names and types; each cell's name,
+# value type, op and timestamp; the delete marker; the usual sequence-info extension - as one
+# compiled pattern of the record's exact bytes. The next record of the same action is matched
+# against it whole (``fullmatch``), its numbers unpacked by one ``struct`` call and its texts
+# decoded, with no Python per cell; one the pattern does not take is decoded above. A STRING /
+# BLOB body is found by its end (a pattern cannot count) and then checked against its length
+# prefix, as in :mod:`row_pages`.
+
+_VALUE_TYPES: dict[type, int] = {bool: pbuf.VT_BOOLEAN, int: pbuf.VT_INTEGER, float: pbuf.VT_DOUBLE,
+                                 str: pbuf.VT_STRING, bytes: pbuf.VT_BLOB, bytearray: pbuf.VT_BLOB}
+# a fixed-size value: its length prefix and type, its body, its struct code
+_FIXED = {pbuf.VT_INTEGER: (b"\x09\x00\x00\x00\x00", b"(.{8})", "q"),
+          pbuf.VT_DOUBLE: (b"\x09\x00\x00\x00\x01", b"(.{8})", "d"),
+          pbuf.VT_BOOLEAN: (b"\x02\x00\x00\x00\x02", b"(.)", "?")}
+_OP_BYTES = {"U": None, "DO": _DELETE_ONE.value, "DA": _DELETE_ALL.value}
+# the sequence-info extension as Tablestore writes it: its epoch, timestamp (µs) and row index
+_SEQUENCE_PATTERN = re.escape(bytes((pbuf.TAG_EXTENSION,)) + struct.pack("<I", 24) + bytes((pbuf.TAG_SEQ_INFO,))
+                              + struct.pack("<I", 19)) + b"\x0d(.{4})\x0e(.{8})\x0f(.{4})"
+_TEMPLATES: dict[tuple, _Template | None] = {}
+_MAX_TEMPLATES = 256
+_LAST: dict[int, _Template] = {}  # per action type: the layout of the last record decoded
+
+
+def _getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple]:
+    """``operator.itemgetter`` that gives a tuple for any number of indices."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)
+    if indices:
+        index = indices[0]
+        return lambda items: (items[index],)
+    return lambda items: ()
+
+
+class _Template:
+    """The pattern of one record layout, and how its groups make the record's fields."""
+
+    def __init__(self, action: RecordAction, change: StreamRecordTuple, marker: bool) -> None:
+        self.action = action
+        parts = [re.escape(struct.pack("<I", pbuf.HEADER))]
+        numbers: list[tuple[int, str]] = []  # (group, struct code) of each fixed-size group
+        bodies: list[tuple[int, int, bool]] = []  # (group, its length prefix's number, STRING?)
+        groups = 0
+        atomic = False
+
+        def number(pattern: bytes, code: str) -> int:
+            """A fixed-size group; its place in the fields (below)."""
+            nonlocal groups
+            parts.append(pattern)
+            numbers.append((groups, code))
+            groups += 1
+            return len(numbers)
+
+        def value(value_type: int) -> int:
+            nonlocal groups, atomic
+            parts.append(bytes((pbuf.TAG_CELL_VALUE,)))
+            if value_type in _FIXED:
+                head, body, code = _FIXED[value_type]
+                return number(re.escape(head) + body, code)
+            # the length prefix, then the body up to where the rest of the record follows (an
+            # atomic group: the first such place)
+            number(b".{4}" + re.escape(bytes((value_type,))) + b"(.{4})", "I")
+            parts.append((b")" if atomic else b"") + b"(?>(.*?)")
+            atomic = True
+            bodies.append((groups, len(numbers) - 1, value_type == pbuf.VT_STRING))
+            groups += 1
+            return -len(bodies)
+
+        def cell(name: str) -> None:
+            raw = name.encode()
+            parts.append(re.escape(bytes((pbuf.TAG_CELL, pbuf.TAG_CELL_NAME)) + struct.pack("<I", len(raw)) + raw))
+
+        keys, stamps, values = [], [], []  # each value's place: a number k > 0, a body -k, absent 0
+        if change.key:
+            parts.append(bytes((pbuf.TAG_ROW_PK,)))
+            for name, key in zip(change.key_names, change.key):
+                cell(name)
+                keys.append(value(_VALUE_TYPES[key.__class__]))
+                parts.append(b"\x0a.")
+        if change.cells:
+            parts.append(bytes((pbuf.TAG_ROW_DATA,)))
+            for name, timestamp, cell_value, op in change.cells:
+                cell(name)
+                values.append(0 if cell_value is None else value(_VALUE_TYPES[cell_value.__class__]))
+                if _OP_BYTES[op] is not None:
+                    parts.append(re.escape(bytes((pbuf.TAG_CELL_TYPE, _OP_BYTES[op]))))
+                # a timestamp is never negative: its top byte below 0x80
+                stamps.append(0 if timestamp is None else number(b"\x07(.{7}[\x00-\x7f])", "q"))
+                parts.append(b"\x0a.")
+        if marker:
+            parts.append(bytes((pbuf.TAG_DELETE_ROW_MARKER,)))
+        parts.append(_SEQUENCE_PATTERN)
+        numbers += [(groups, "I"), (groups + 1, "q"), (groups + 2, "I")]
+        parts.append(b"\x09.")
+        if atomic:
+            parts.append(b")")
+        self.fullmatch = re.compile(b"".join(parts), re.DOTALL).fullmatch
+        self.numbers = _getter([group for group, _ in numbers])
+        self.unpack = struct.Struct("<" + "".join(code for _, code in numbers)).unpack
+        self.bodies = _getter([group for group, _, _ in bodies])
+        self.prefixes = _getter([prefix for _, prefix, _ in bodies])
+        self.texts = tuple(bytes.decode if string else bytes for _, _, string in bodies)
+        # the fields: None, the numbers, the bodies (BINARY as bytes, STRING decoded)
+        count = len(numbers)
+
+        def places(ats: list[int]) -> Callable[[Sequence[Any]], tuple]:
+            return _getter([at if at >= 0 else count - at for at in ats])
+
+        self.key_names = change.key_names
+        self.key = places(keys)
+        self.names = tuple(name for name, *_ in change.cells)
+        self.ops = tuple(op for *_, op in change.cells)
+        self.stamps = places(stamps)
+        self.values = places(values)
+        self.sequence = slice(count - 2, count + 1)
+
+    def decode(self, data: bytes) -> StreamRecordTuple | None:
+        """The record, if it has this layout (else None: :func:`decode_change` decodes it)."""
+        found = self.fullmatch(data)
+        if found is None:
+            return None
+        groups = found.groups()
+        numbers = self.unpack(b"".join(self.numbers(groups)))
+        bodies = self.bodies(groups)
+        if tuple(map(len, bodies)) != self.prefixes(numbers):
+            return None  # a body's bytes looked like the rest of the record: not this layout
+        try:
+            fields = (None, *numbers, *map(call, self.texts, bodies))
+        except UnicodeDecodeError:
+            return None
+        return StreamRecordTuple(self.action, self.key_names, self.key(fields), self.names, self.stamps(fields),
+                                 self.values(fields), self.ops, SequenceInfoTuple._make(fields[self.sequence]), [])
+
+
+def _learn(action_type: int, change: StreamRecordTuple, marker: bool, data: bytes) -> None:
+    """Take the layout of ``change`` (decoded from ``data``) as the next record's guess."""
+    try:
+        layout = (action_type, marker, tuple((name, _VALUE_TYPES[key.__class__]) for name, key in zip(change.key_names, change.key)),
+                  tuple((name, timestamp is None, None if value is None else _VALUE_TYPES[value.__class__], op)
+                        for name, timestamp, value, op in change.cells))
+    except KeyError:  # an infinite key: no pattern
+        return
+    template = _TEMPLATES.get(layout, False)
+    if template is False:
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        template = _Template(change.action, change, marker)
+        # a layout with parts a pattern does not stand for (another extension) has none
+        _TEMPLATES[layout] = template = template if template.decode(data) == change else None
+    if template is not None:
+        _LAST[action_type] = template

@@ -15,6 +15,7 @@ from tablestore_channels.ots_client.models import (
     StreamRecord,
     StreamShard,
 )
+from tablestore_channels.pages import ColumnarPage
 from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.config import MULTI_VERSION, SINGLE_VERSION, OTSStreamReaderConfig
 
@@ -115,24 +116,39 @@ UPDATE = record(RecordAction.UPDATE, StreamColumn("a", 2, CellType.PUT, 11),
 DELETE = record(RecordAction.DELETE)
 
 
+def taken(page: output_records.OutputPage, *records, shard: str = "s1") -> list[tuple]:
+    for record in records:
+        page.add(record, shard)
+    return list(page.take())
+
+
 def test_multi_version_records_as_datax():
-    convert = output_records.multi_version(export_sequence_info=False)
-    assert list(convert(PUT, "s1")) == [("k", 7, None, None, None, "DR"), ("k", 7, "a", 10, 1, "U"),
-                                        ("k", 7, "b", 10, b"x", "U")]
-    assert list(convert(UPDATE, "s1")) == [("k", 7, "a", 11, 2, "U"), ("k", 7, "b", 10, None, "DO"),
-                                           ("k", 7, "c", None, None, "DA")]
-    assert list(convert(DELETE, "s1")) == [("k", 7, None, None, None, "DR")]
+    page = output_records.MultiVersionPage(export_sequence_info=False)
+    assert taken(page, PUT) == [("k", 7, None, None, None, "DR"), ("k", 7, "a", 10, 1, "U"), ("k", 7, "b", 10, b"x", "U")]
+    assert taken(page, UPDATE) == [("k", 7, "a", 11, 2, "U"), ("k", 7, "b", 10, None, "DO"),
+                                   ("k", 7, "c", None, None, "DA")]
+    assert taken(page, DELETE) == [("k", 7, None, None, None, "DR")]
+
+
+def test_a_multi_version_page_holds_its_records_in_order_column_by_column():
+    page = output_records.MultiVersionPage(export_sequence_info=False)
+    for record in (PUT, UPDATE, DELETE):
+        page.add(record, "s1")
+    records = page.take()
+    assert isinstance(records, ColumnarPage) and len(records) == 7
+    assert list(records) == taken(page, PUT) + taken(page, UPDATE) + taken(page, DELETE)
+    assert records.columns[2] == [None, "a", "b", "a", "b", "c", None]
+    assert taken(page) == []  # take() starts a new page
 
 
 def test_multi_version_sequence_info_sorts_and_names_the_column():
-    convert = output_records.multi_version(export_sequence_info=True)
-    rows = list(convert(PUT, "s1"))
+    rows = taken(output_records.MultiVersionPage(export_sequence_info=True), PUT)
     assert rows[0][-1] == "0000000001_00001700000000123456_0000000002_s1"
     assert rows[2][-1] == "0000000001_00001700000000123456_0000000002_s1:0000000001"
 
 
 def test_single_version_rows_skip_deletes():
-    convert = output_records.single_version(["n", "a", "b", "c"])
-    assert list(convert(PUT, "s")) == [(7, 1, b"x", None)]
-    assert list(convert(UPDATE, "s")) == [(7, 2, None, None)]
-    assert list(convert(DELETE, "s")) == []
+    page = output_records.SingleVersionPage(["n", "a", "b", "c"])
+    assert taken(page, PUT) == [(7, 1, b"x", None)]
+    assert taken(page, UPDATE) == [(7, 2, None, None)]
+    assert taken(page, DELETE) == []

@@ -28,6 +28,7 @@ from tablestore_channels.contract import Connections, DescribedReader, PagedRead
 from tablestore_channels.errors import ConfigError, PreconditionError
 from tablestore_channels.ots_client import keys
 from tablestore_channels.ots_client.models import RowPage
+from tablestore_channels.pages import ColumnarPage
 from tablestore_channels.plugins.export_source import table_source
 from tablestore_channels.plugins.otsreader.config import MULTI_VERSION, Column, OTSReaderConfig
 from tablestore_channels.plugins.prefetch import in_background
@@ -281,7 +282,7 @@ class RowRecords:
         self.layouts: dict[tuple, Callable[[list], tuple]] = {}
         self.run_sources: dict[tuple, list[tuple[int | None, Any]]] = {}
 
-    def __call__(self, rows: Sequence[Any]) -> list[tuple]:
+    def __call__(self, rows: Sequence[Any]) -> Sequence[tuple]:
         if isinstance(rows, RowPage):  # the page decoded straight into columns
             return self.from_runs(rows.runs())
         layouts = self.layouts
@@ -295,10 +296,11 @@ class RowRecords:
             records.append(pick(list(map(_VALUE, cells))))
         return records
 
-    def from_runs(self, runs: Sequence[Any]) -> list[tuple]:
+    def from_runs(self, runs: Sequence[Any]) -> ColumnarPage:
         """Records of runs of rows that share a layout (:class:`row_pages.RowRun`, BINARY
-        already bytes): per run, its columns in output order zipped into tuples."""
-        records: list[tuple] = []
+        already bytes): per run, its columns in output order; the page's columns are the runs'
+        joined."""
+        pieces: list[list[Sequence[Any]]] = []
         for run in runs:
             sources = self.run_sources.get(run.names)
             if sources is None:
@@ -306,9 +308,13 @@ class RowRecords:
                 sources = self.run_sources[run.names] = [
                     (None, c.constant) if c.is_constant else (position.get(c.name), None) for c in self.columns]
             count = len(run)
-            records += zip(*[run.columns[index] if index is not None else itertools.repeat(constant, count)
-                             for index, constant in sources])
-        return records
+            pieces.append([run.columns[index] if index is not None else [constant] * count
+                           for index, constant in sources])
+        count = sum(map(len, runs))
+        if len(pieces) == 1:
+            return ColumnarPage(pieces[0], count)
+        return ColumnarPage([list(itertools.chain.from_iterable(column)) for column in zip(*pieces)]
+                            if pieces else [[] for _ in self.columns], count)
 
     def _picker(self, layout: tuple) -> Callable[[list], tuple]:
         """A function from a row's values (in ``layout`` order) to the output record."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 from tablestore import OTSServiceError
@@ -154,12 +154,12 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         """The output records of one split; afterwards :meth:`read_result` has the positions."""
         return itertools.chain.from_iterable(self.read_pages(descriptor))
 
-    def read_pages(self, descriptor: dict) -> Iterator[list[tuple]]:
+    def read_pages(self, descriptor: dict) -> Iterator[Sequence[tuple]]:
         """The records of :meth:`read`, a GetStreamRecord batch at a time."""
         self._stream_id = descriptor["stream_id"]
         config = self.config
-        convert = (output_records.multi_version(config.export_sequence_info) if config.mode == MULTI_VERSION
-                   else output_records.single_version(config.columns))
+        output = (output_records.MultiVersionPage(config.export_sequence_info) if config.mode == MULTI_VERSION
+                  else output_records.SingleVersionPage(config.columns))
         finished: set[str] = set()
         for shard in descriptor["shards"]:
             shard_id = shard["shard_id"]
@@ -170,7 +170,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
             if saved is not None and saved.finished:
                 position = FINISHED
             else:
-                position = yield from self._read_shard(shard_id, saved, convert)
+                position = yield from self._read_shard(shard_id, saved, output)
             self._positions[shard_id] = position
             if position.finished:
                 finished.add(shard_id)
@@ -180,7 +180,7 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         return {"stream_id": self._stream_id, "positions": {k: v.to_json() for k, v in self._positions.items()}}
 
     def _read_shard(self, shard_id: str, saved: ShardPosition | None,
-                    convert: output_records.Converter) -> Generator[list[tuple], None, ShardPosition]:
+                    output: output_records.OutputPage) -> Generator[Sequence[tuple], None, ShardPosition]:
         """Yield the shard's records in the window, a batch at a time; return its position at the
         window end. The next batch is fetched while this one is converted and written."""
         # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000
@@ -206,10 +206,10 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
             caught_up = not records and not batch.may_more_record
             if stop is None and following is not None and not caught_up:
                 pending = in_background("getstreamrecord", self._fetch, shard_id, following)
-            page: list[tuple] = []
             for index in range(first, len(records) if stop is None else stop):
                 if times[index] >= start_us:
-                    page += convert(records[index], shard_id)
+                    output.add(records[index], shard_id)
+            page = output.take()
             if page:
                 yield page
             if stop is not None:
