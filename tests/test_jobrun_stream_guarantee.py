@@ -112,7 +112,7 @@ def raw_changes(client, stream_id: str, start_ms: int, end_ms: int) -> list[tupl
                 batch = client.get_stream_record(iterator, 1000)
                 for record in batch.records:
                     if start_ms <= record.sequence_info.timestamp_us // 1000 < end_ms:
-                        output.add(record, shard.shard_id)
+                        output.add([record], shard.shard_id)
                 if not batch.records:
                     break
                 iterator = batch.next_shard_iterator

@@ -19,6 +19,7 @@ from tablestore_channels.errors import DirtyRecord
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.parquet import ParquetRecordWriter, WiderSchema, iter_parquet_records
 from tablestore_channels.formats.values import render_binaries, render_binary, render_float, render_floats
+from tablestore_channels.pages import ColumnarPage
 
 
 class Level(enum.IntEnum):
@@ -168,3 +169,24 @@ def test_a_parquet_page_stops_at_the_end_of_the_row_group() -> None:
     assert writer.write_page([("a",), ("b",)]) == 2
     assert writer.write_page([("c",), ("d",), ("e",)]) == 1
     assert len(sizes) == 1  # the first row group went to the sink with the record that filled it
+
+
+@pytest.mark.parametrize("null", ["null", "", "7", "-1", "nan"])
+def test_columns_of_one_type_and_nulls_and_of_several_types(null: str) -> None:
+    # the column paths: strings with nulls, integers with nulls (each distinct one rendered
+    # once), several types (float texts such as "nan" beside strings that read the same)
+    page = [("a", 7, 1.5, "nan"), (None, None, "nan", None), ("7", -1, math.nan, 2), ("-1", 7, None, -math.inf),
+            ("", 2**63 - 1, b"\x00", "inf"), ("nan", None, True, 0.0)]
+    fmt = DelimitedFormat("csv", null_format=null)
+    expected = one_by_one(fmt, page)
+    assert fmt.encode_records(page) == expected
+    assert fmt.encode_records(ColumnarPage([list(column) for column in zip(*page)], len(page))) == expected
+
+
+def test_a_columnar_page_is_its_records() -> None:
+    page = ColumnarPage([["a", "b", "c"], (1, 2, 3)], 3)
+    assert isinstance(page[1:], ColumnarPage)  # its columns sliced, no records built
+    assert list(page) == [("a", 1), ("b", 2), ("c", 3)] == page
+    assert page[1] == ("b", 2) and list(page[1:]) == [("b", 2), ("c", 3)] and len(page[5:]) == 0
+    assert page[::2] == [("a", 1), ("c", 3)]
+    assert ColumnarPage([], 2).records() == [(), ()]

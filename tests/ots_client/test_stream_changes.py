@@ -16,7 +16,7 @@ from tablestore_channels.ots_client import ots_api_pb2 as pb
 from tablestore_channels.ots_client import stream_changes
 from tablestore_channels.ots_client.codec import decode_stream_record
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError
-from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change
+from tablestore_channels.ots_client.stream_changes import StreamRecordTuple, decode_change, decode_changes
 from tablestore_channels.plugins.otsstreamreader import output_records
 from tests.ots_client.test_plainbuffer import (
     HEADER,
@@ -41,7 +41,7 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "tablestore" / "getstreamreco
 
 def same(message) -> StreamRecordTuple:
     """The lean decoding of ``message``, checked field by field against the checking one."""
-    fast, checked = decode_change(message), decode_stream_record(message)
+    fast, checked = decode_changes([message])[0], decode_stream_record(message)
     assert fast.action is checked.action
     assert fast.primary_key == checked.primary_key
     assert [type(v) for _, v in fast.primary_key] == [type(v) for _, v in checked.primary_key]
@@ -58,7 +58,7 @@ def same(message) -> StreamRecordTuple:
 
 
 def taken(page: output_records.OutputPage, record) -> list[tuple]:
-    page.add(record, "shard-1")
+    page.add([record], "shard-1")
     return list(page.take())
 
 
@@ -122,14 +122,20 @@ def learned(monkeypatch):
     monkeypatch.setattr(stream_changes, "_TEMPLATES", {})
     monkeypatch.setattr(stream_changes, "_LAST", {})
     counted = {"patterns": 0}
-    decode = stream_changes._Template.decode
+    init = stream_changes._Template.__init__
 
-    def counting(self, data):
-        change = decode(self, data)
-        counted["patterns"] += change is not None
-        return change
+    def counting_init(self, *args):
+        init(self, *args)
+        decode = self.decode
 
-    monkeypatch.setattr(stream_changes._Template, "decode", counting)
+        def counting(data):
+            change = decode(data)
+            counted["patterns"] += change is not None
+            return change
+
+        self.decode = counting
+
+    monkeypatch.setattr(stream_changes._Template, "__init__", counting_init)
     return counted
 
 

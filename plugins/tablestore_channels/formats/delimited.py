@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,15 @@ class DelimitedFormat:
                     return None
                 texts = render(column)
                 clash = null in texts
+            elif types == {str}:  # and nulls: the texts as they are, nullFormat for each null
+                texts = list(map({None: null}.get, column, column))
+                clash = texts.count(null) != column.count(None)
+            elif types == {int}:  # and nulls (a stream's timestamps): each distinct value once
+                distinct = set(column)
+                distinct.discard(None)
+                rendered = dict(zip(distinct, map(int.__repr__, distinct)))
+                texts = list(map(rendered.get, column, itertools.repeat(null)))
+                clash = null in rendered.values()
             elif types <= self._renderers.keys():
                 # each value's renderer by its type, all C calls but for a few types' renderers
                 texts = list(map(call, map(self._mixed_renderers.__getitem__, map(type, column)), column))

@@ -36,7 +36,7 @@ from tablestore_channels.ots_client.models import (
 )
 from tablestore_channels.ots_client.plainbuffer import PlainBufferError, PlainCell, read_row
 from tablestore_channels.ots_client.row_pages import decode_rows
-from tablestore_channels.ots_client.stream_changes import decode_change
+from tablestore_channels.ots_client.stream_changes import decode_changes
 
 
 def _optional(message: Any, name: str) -> Any:
@@ -286,6 +286,6 @@ class ApiCodec:
             encoded=message.stream_records, decode=decode_stream_record,
             next_shard_iterator=_optional_text(message, "next_shard_iterator"),
             may_more_record=_optional(message, "may_more_record"),
-            consumed=consumed, decode_tuple=decode_change,
+            consumed=consumed, decode_changes=decode_changes,
         )
         return batch, message

@@ -236,7 +236,7 @@ class StreamRecordBatch:
     may_more_record: bool | None
     consumed: CapacityUnit | None
 
-    decode_tuple: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
+    decode_changes: Callable[[Sequence[Any]], list[Any]] | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def records(self) -> list[StreamRecord]:
@@ -246,6 +246,6 @@ class StreamRecordBatch:
     def changes(self) -> list[Any]:
         """The records as ``stream_changes.StreamRecordTuple`` (same fields, decoded in one lean
         pass), or :attr:`records` when the batch has no such decoder."""
-        if self.decode_tuple is None:
+        if self.decode_changes is None:
             return self.records
-        return [self.decode_tuple(record) for record in self.encoded]
+        return self.decode_changes(self.encoded)

@@ -16,11 +16,9 @@ timestamp, op bytes known). CRC-8 is not recomputed: the SDK has checked the res
 
 from __future__ import annotations
 
-import operator
 import re
 import struct
 from collections.abc import Callable, Sequence
-from operator import call
 from typing import Any, NamedTuple
 
 from tablestore import INF_MAX, INF_MIN
@@ -73,7 +71,7 @@ class StreamRecordTuple(NamedTuple):
     values: tuple[Any, ...]
     ops: tuple[str, ...]
     sequence_info: SequenceInfoTuple
-    origin_columns: list[StreamColumnTuple]
+    origin_columns: Sequence[StreamColumnTuple]
 
     @property
     def primary_key(self) -> list[tuple[str, Any]]:
@@ -91,14 +89,21 @@ class StreamRecordTuple(NamedTuple):
         return [StreamColumnTuple(name, value, _CELL_TYPES[op], timestamp) for name, timestamp, value, op in self.cells]
 
 
+def decode_changes(messages: Sequence[Any]) -> list[StreamRecordTuple]:
+    """``GetStreamRecordResponse.stream_records`` as :class:`StreamRecordTuple` objects: each by
+    the pattern of the last layout of its action where it fits, else by :func:`decode_change`."""
+    changes = []
+    last = _LAST
+    for message in messages:
+        template = last.get(message.action_type)
+        change = template.decode(message.record) if template is not None and not message.origin_record else None
+        changes.append(change or decode_change(message))
+    return changes
+
+
 def decode_change(message: Any) -> StreamRecordTuple:
-    """One ``GetStreamRecordResponse.StreamRecord`` as a :class:`StreamRecordTuple`."""
-    if not message.origin_record:
-        template = _LAST.get(message.action_type)
-        if template is not None:
-            change = template.decode(message.record)
-            if change is not None:
-                return change
+    """One ``GetStreamRecordResponse.StreamRecord`` as a :class:`StreamRecordTuple`, read by
+    a walk of its bytes (whose layout is then the next record's guess)."""
     action = _ACTIONS.get(message.action_type)
     if action is None:
         raise PlainBufferError(f"Stream record: unknown action type {message.action_type}.")
@@ -107,7 +112,7 @@ def decode_change(message: Any) -> StreamRecordTuple:
         primary_key, cells, sequence, marker = _read(data)
     except (IndexError, struct.error):
         raise PlainBufferError(f"PlainBuffer truncated: a stream record of {len(data)} bytes.") from None
-    origin: list[StreamColumnTuple] = []
+    origin: Sequence[StreamColumnTuple] = ()
     if message.origin_record:  # rare: by the checking reader
         origin = [StreamColumnTuple(name, value, _CELL_TYPES[op], timestamp) for name, timestamp, value, op in (
             _cell(cell.name, cell.value, cell.has_value, cell.op, cell.timestamp)
@@ -278,21 +283,10 @@ _MAX_TEMPLATES = 256
 _LAST: dict[int, _Template] = {}  # per action type: the layout of the last record decoded
 
 
-def _getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple]:
-    """``operator.itemgetter`` that gives a tuple for any number of indices."""
-    if len(indices) > 1:
-        return operator.itemgetter(*indices)
-    if indices:
-        index = indices[0]
-        return lambda items: (items[index],)
-    return lambda items: ()
-
-
 class _Template:
     """The pattern of one record layout, and how its groups make the record's fields."""
 
     def __init__(self, action: RecordAction, change: StreamRecordTuple, marker: bool) -> None:
-        self.action = action
         parts = [re.escape(struct.pack("<I", pbuf.HEADER))]
         numbers: list[tuple[int, str]] = []  # (group, struct code) of each fixed-size group
         bodies: list[tuple[int, int, bool]] = []  # (group, its length prefix's number, STRING?)
@@ -350,42 +344,47 @@ class _Template:
         parts.append(b"\x09.")
         if atomic:
             parts.append(b")")
-        self.fullmatch = re.compile(b"".join(parts), re.DOTALL).fullmatch
-        self.numbers = _getter([group for group, _ in numbers])
-        self.unpack = struct.Struct("<" + "".join(code for _, code in numbers)).unpack
-        self.bodies = _getter([group for group, _, _ in bodies])
-        self.prefixes = _getter([prefix for _, prefix, _ in bodies])
-        self.texts = tuple(bytes.decode if string else bytes for _, _, string in bodies)
-        # the fields: None, the numbers, the bodies (BINARY as bytes, STRING decoded)
-        count = len(numbers)
+        self.fullmatch = fullmatch = re.compile(b"".join(parts), re.DOTALL).fullmatch
+        self.decode = _decoder(fullmatch, numbers, bodies, keys, stamps, values, action, change)
 
-        def places(ats: list[int]) -> Callable[[Sequence[Any]], tuple]:
-            return _getter([at if at >= 0 else count - at for at in ats])
 
-        self.key_names = change.key_names
-        self.key = places(keys)
-        self.names = tuple(name for name, *_ in change.cells)
-        self.ops = tuple(op for *_, op in change.cells)
-        self.stamps = places(stamps)
-        self.values = places(values)
-        self.sequence = slice(count - 2, count + 1)
+def _decoder(fullmatch: Callable[[bytes], Any], numbers: list[tuple[int, str]], bodies: list[tuple[int, int, bool]],
+             keys: list[int], stamps: list[int], values: list[int], action: RecordAction,
+             change: StreamRecordTuple) -> Callable[[bytes], StreamRecordTuple | None]:
+    """The decoding function of a layout: its steps written out for the layout's groups, as
+    ``namedtuple`` writes its methods (a record costs a few C calls and no loop). Only group
+    and field numbers are written into its source; names and values are bound objects."""
+    count = len(numbers)
 
-    def decode(self, data: bytes) -> StreamRecordTuple | None:
-        """The record, if it has this layout (else None: :func:`decode_change` decodes it)."""
-        found = self.fullmatch(data)
-        if found is None:
-            return None
-        groups = found.groups()
-        numbers = self.unpack(b"".join(self.numbers(groups)))
-        bodies = self.bodies(groups)
-        if tuple(map(len, bodies)) != self.prefixes(numbers):
-            return None  # a body's bytes looked like the rest of the record: not this layout
-        try:
-            fields = (None, *numbers, *map(call, self.texts, bodies))
-        except UnicodeDecodeError:
-            return None
-        return StreamRecordTuple(self.action, self.key_names, self.key(fields), self.names, self.stamps(fields),
-                                 self.values(fields), self.ops, SequenceInfoTuple._make(fields[self.sequence]), [])
+    def field(at: int) -> str:  # a value's place: a number k > 0, a body -k, absent 0
+        return "None" if at == 0 else f"n[{at - 1}]" if at > 0 else f"t{-at - 1}"
+
+    def fields(places: list[int]) -> str:
+        return "(" + "".join(field(at) + ", " for at in places) + ")"
+
+    lines = ["def decode(data):",
+             "    found = fullmatch(data)",
+             "    if found is None:",
+             "        return None",
+             "    g = found.groups()",
+             "    n = unpack(join((" + "".join(f"g[{group}], " for group, _ in numbers) + ")))"]
+    lines += [f"    t{index} = g[{group}]" for index, (group, _, _) in enumerate(bodies)]
+    if bodies:  # a body's bytes that looked like the rest of the record: not this layout
+        lines += ["    if " + " or ".join(f"len(t{index}) != n[{prefix}]" for index, (_, prefix, _) in enumerate(bodies))
+                  + ":", "        return None"]
+    strings = [f"        t{index} = t{index}.decode()" for index, (_, _, string) in enumerate(bodies) if string]
+    if strings:
+        lines += ["    try:", *strings, "    except UnicodeDecodeError:", "        return None"]
+    lines.append(f"    return new(StreamRecordTuple, (action, key_names, {fields(keys)}, names, {fields(stamps)}, "
+                 f"{fields(values)}, ops, new(SequenceInfoTuple, (n[{count - 3}], n[{count - 2}], n[{count - 1}])), ()))")
+    # (tuple.__new__: the named tuples' own __new__ is a Python call per record)
+    namespace = {"fullmatch": fullmatch, "unpack": struct.Struct("<" + "".join(code for _, code in numbers)).unpack,
+                 "join": b"".join, "new": tuple.__new__, "StreamRecordTuple": StreamRecordTuple,
+                 "SequenceInfoTuple": SequenceInfoTuple, "action": action, "key_names": change.key_names,
+                 "names": change.names, "ops": change.ops}
+    exec("\n".join(lines), namespace)  # (its source holds numbers only, above)
+    decode: Callable[[bytes], StreamRecordTuple | None] = namespace["decode"]
+    return decode
 
 
 def _learn(action_type: int, change: StreamRecordTuple, marker: bool, data: bytes) -> None:

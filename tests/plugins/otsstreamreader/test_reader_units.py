@@ -117,8 +117,7 @@ DELETE = record(RecordAction.DELETE)
 
 
 def taken(page: output_records.OutputPage, *records, shard: str = "s1") -> list[tuple]:
-    for record in records:
-        page.add(record, shard)
+    page.add(records, shard)
     return list(page.take())
 
 
@@ -132,8 +131,8 @@ def test_multi_version_records_as_datax():
 
 def test_a_multi_version_page_holds_its_records_in_order_column_by_column():
     page = output_records.MultiVersionPage(export_sequence_info=False)
-    for record in (PUT, UPDATE, DELETE):
-        page.add(record, "s1")
+    page.add([PUT, UPDATE], "s1")
+    page.add([DELETE], "s1")
     records = page.take()
     assert isinstance(records, ColumnarPage) and len(records) == 7
     assert list(records) == taken(page, PUT) + taken(page, UPDATE) + taken(page, DELETE)

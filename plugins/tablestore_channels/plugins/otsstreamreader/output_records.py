@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
@@ -30,7 +30,6 @@ from tablestore_channels.pages import ColumnarPage
 MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
 _OP = {CellType.PUT: "U", CellType.DELETE_ONE_VERSION: "DO", CellType.DELETE_ALL_VERSION: "DA"}
-_NONE, _ROW_DELETE = (None,), ("DR",)
 
 # A page takes a window's records (as the dataclass or as the tuple of the same fields, which a
 # window's reader decodes) one by one and gives their output records as a page.
@@ -38,8 +37,8 @@ Record = StreamRecord | StreamRecordTuple
 
 
 class OutputPage(Protocol):
-    def add(self, record: Record, shard_id: str) -> None:
-        """Add the output records of ``record`` (of shard ``shard_id``)."""
+    def add(self, records: Iterable[Record], shard_id: str) -> None:
+        """Add the output records of ``records`` (of shard ``shard_id``, in order)."""
 
     def take(self) -> Sequence[tuple]:
         """The output records added since the last call, as one page."""
@@ -50,69 +49,71 @@ def sequence_info(record: Record, shard_id: str) -> str:
     return f"{seq.epoch:010d}_{seq.timestamp_us:020d}_{seq.row_index:010d}_{shard_id}"
 
 
+# the fields of a change that the output's columns take: key, names, timestamps, values, ops
+_KEY, _CELLS = 2, (3, 4, 5, 6)
+_ROW_DELETE = (None, None, None, (None,), (None,), (None,), ("DR",))  # a change's DR, in those places
+
+
 class MultiVersionPage:
-    """The multi-version mode's output records, held column by column: per record its key and
-    how many output records it has, and its cells' fields a tuple per field, joined at
-    :meth:`take` (C-speed; no tuple per output record)."""
+    """The multi-version mode's output records, built column by column at :meth:`take` from the
+    changes' own tuples (C-speed joins; no tuple per output record)."""
 
     def __init__(self, export_sequence_info: bool) -> None:
         self.export_sequence_info = export_sequence_info
-        self._new()
-
-    def _new(self) -> None:
-        self._keys: list[tuple] = []
-        self._counts: list[int] = []
-        self._fields: tuple[list[tuple], ...] = ([], [], [], [])  # column, timestamp, value, op_type
+        self._changes: list[StreamRecordTuple] = []
         self._tails: list[str] = []
 
-    def add(self, record: Record, shard_id: str) -> None:
-        if record.__class__ is StreamRecordTuple:  # decoded into the output's shape already
-            key, cells = record.key, (record.names, record.timestamps, record.values, record.ops)
-        else:
-            key, cells = _fields(record)
-        action = record.action
-        names, stamps, values, ops = self._fields
-        count = 0
-        if action is not RecordAction.UPDATE:  # a put replaces the row: DR first
-            names.append(_NONE), stamps.append(_NONE), values.append(_NONE), ops.append(_ROW_DELETE)
-            count = 1
-        if action is not RecordAction.DELETE:
-            names.append(cells[0]), stamps.append(cells[1]), values.append(cells[2]), ops.append(cells[3])
-            count += len(cells[0])
-        self._keys.append(key)
-        self._counts.append(count)
+    def add(self, records: Iterable[Record], shard_id: str) -> None:
+        start = len(self._changes)
+        self._changes += [record if record.__class__ is StreamRecordTuple else _as_tuple(record)
+                          for record in records]
         if self.export_sequence_info:
-            seq = sequence_info(record, shard_id)
-            if action is not RecordAction.UPDATE:
-                self._tails.append(seq)
-            if action is not RecordAction.DELETE:
-                self._tails += [f"{seq}:{index:010d}" for index in range(len(cells[0]))]
+            for change in self._changes[start:]:
+                seq = sequence_info(change, shard_id)
+                if change.action is not RecordAction.UPDATE:
+                    self._tails.append(seq)
+                if change.action is not RecordAction.DELETE:
+                    self._tails += [f"{seq}:{index:010d}" for index in range(len(change.names))]
 
     def take(self) -> Sequence[tuple]:
-        keys, counts = self._keys, self._counts
-        count = sum(counts)
-        widths = set(map(len, keys))
-        columns = [list(itertools.chain.from_iterable(field)) for field in self._fields]
+        changes, tails = self._changes, self._tails
+        self._changes, self._tails = [], []
+        pieces: list[tuple] = []  # per change, its DR and its cells, in order
+        counts: list[int] = []  # output records per change
+        put, delete = RecordAction.PUT, RecordAction.DELETE
+        for change in changes:
+            action = change.action
+            if action is put:
+                pieces += (_ROW_DELETE, change)
+                counts.append(1 + len(change.names))
+            elif action is delete:
+                pieces.append(_ROW_DELETE)
+                counts.append(1)
+            else:
+                pieces.append(change)
+                counts.append(len(change.names))
+        columns = [list(itertools.chain.from_iterable(map(operator.itemgetter(at), pieces))) for at in _CELLS]
         if self.export_sequence_info:
-            columns.append(self._tails)
+            columns.append(tails)
+        keys = list(map(operator.itemgetter(_KEY), changes))
+        widths = set(map(len, keys))
         if len(widths) > 1:  # (keys of several widths: not one table's) a record at a time
-            rows = list(map(operator.add, itertools.chain.from_iterable(map(itertools.repeat, keys, counts)),
+            return list(map(operator.add, itertools.chain.from_iterable(map(itertools.repeat, keys, counts)),
                             zip(*columns)))
-            self._new()
-            return rows
         width = widths.pop() if widths else 0
         key_columns = [list(itertools.chain.from_iterable(map(itertools.repeat, map(operator.itemgetter(index), keys),
                                                               counts))) for index in range(width)]
-        self._new()
-        return ColumnarPage(key_columns + columns, count)
+        return ColumnarPage(key_columns + columns, sum(counts))
 
 
-def _fields(record: StreamRecord) -> tuple[tuple, tuple[tuple, ...]]:
-    """The dataclass record's key and its cells' fields (BINARY as bytes, deletes without value)."""
-    key = tuple([_plain(value) for _, value in record.primary_key])
+def _as_tuple(record: StreamRecord) -> StreamRecordTuple:
+    """The dataclass record as the tuple a window decodes (BINARY as bytes, deletes without value)."""
     cells = [(column.name, column.timestamp_ms, _plain(column.value), "U") if column.cell_type is CellType.PUT
              else (column.name, column.timestamp_ms, None, _OP[column.cell_type]) for column in record.columns]
-    return key, tuple(zip(*cells)) if cells else ((), (), (), ())
+    names, timestamps, values, ops = zip(*cells) if cells else ((), (), (), ())
+    return StreamRecordTuple(record.action, tuple(name for name, _ in record.primary_key),
+                             tuple([_plain(value) for _, value in record.primary_key]), names, timestamps, values, ops,
+                             record.sequence_info, ())
 
 
 class SingleVersionPage:
@@ -122,12 +123,13 @@ class SingleVersionPage:
         self.columns = columns
         self._rows: list[tuple] = []
 
-    def add(self, record: Record, shard_id: str) -> None:
-        if record.action is RecordAction.DELETE:
-            return
-        values = dict(record.primary_key)
-        values.update((c.name, c.value) for c in record.columns if c.cell_type is CellType.PUT)
-        self._rows.append(tuple(_plain(values.get(name)) for name in self.columns))
+    def add(self, records: Iterable[Record], shard_id: str) -> None:
+        for record in records:
+            if record.action is RecordAction.DELETE:
+                continue
+            values = dict(record.primary_key)
+            values.update((c.name, c.value) for c in record.columns if c.cell_type is CellType.PUT)
+            self._rows.append(tuple(_plain(values.get(name)) for name in self.columns))
 
     def take(self) -> Sequence[tuple]:
         rows, self._rows = self._rows, []

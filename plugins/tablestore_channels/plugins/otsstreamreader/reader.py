@@ -206,9 +206,9 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
             caught_up = not records and not batch.may_more_record
             if stop is None and following is not None and not caught_up:
                 pending = in_background("getstreamrecord", self._fetch, shard_id, following)
-            for index in range(first, len(records) if stop is None else stop):
-                if times[index] >= start_us:
-                    output.add(records[index], shard_id)
+            end = len(records) if stop is None else stop
+            output.add([record for record, time in zip(records[first:end], times[first:end]) if time >= start_us],
+                       shard_id)
             page = output.take()
             if page:
                 yield page
