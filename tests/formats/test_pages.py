@@ -177,10 +177,13 @@ def test_columns_of_one_type_and_nulls_and_of_several_types(null: str) -> None:
     # once), several types (float texts such as "nan" beside strings that read the same)
     page = [("a", 7, 1.5, "nan"), (None, None, "nan", None), ("7", -1, math.nan, 2), ("-1", 7, None, -math.inf),
             ("", 2**63 - 1, b"\x00", "inf"), ("nan", None, True, 0.0)]
+    page += [(str(i), i // 10, None, i % 3) for i in range(100)]  # integers that repeat
     fmt = DelimitedFormat("csv", null_format=null)
     expected = one_by_one(fmt, page)
     assert fmt.encode_records(page) == expected
     assert fmt.encode_records(ColumnarPage([list(column) for column in zip(*page)], len(page))) == expected
+    repeating = [(i // 10, i) for i in range(100)]  # a column without nulls that repeats, one that does not
+    assert fmt.encode_records(repeating) == one_by_one(fmt, repeating)
 
 
 def test_a_columnar_page_is_its_records() -> None:

@@ -87,6 +87,16 @@ def test_unicode_empty_and_large_values():
     assert row_pages.row_values(data) == reference(data)
 
 
+def test_strings_with_nul_characters_and_a_run_of_texts_with_a_bad_one():
+    # a run's strings are decoded as one text where no string holds a NUL
+    data = page(*(reading(i, s=v_str("a\0b" if i == 3 else f"t{i}")) for i in range(6)))
+    assert row_pages.row_values(data) == reference(data)
+    bad = page(*(reading(i, s=v_str(f"t{i}")) for i in range(3)), reading(3, s=(0x03, struct.pack("<I", 2) + b"a\xc3")),
+               reading(4, s=v_str("\x80")))
+    with pytest.raises(PlainBufferError, match="not UTF-8"):
+        row_pages.decode_rows(bad)
+
+
 def test_a_body_that_looks_like_the_rest_of_its_row():
     # bytes inside a BLOB that read as its timestamp, checksum and the next cell's head: the
     # pattern's first guess of where the body ends is wrong, and the plain walk decides

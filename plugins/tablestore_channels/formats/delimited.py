@@ -209,7 +209,14 @@ class DelimitedFormat:
         nulls = _NONE in types
         types.discard(_NONE)
         try:
-            if len(types) == 1 and not nulls:
+            if types == {int} and (nulls or _repeats(column)):
+                # each distinct value rendered once (a stream's timestamps and keys repeat)
+                distinct = set(column)
+                distinct.discard(None)
+                rendered = dict(zip(distinct, map(int.__repr__, distinct)))
+                texts = list(map(rendered.get, column, itertools.repeat(null)))
+                clash = null in rendered.values()
+            elif len(types) == 1 and not nulls:
                 render = self._column_renderers.get(next(iter(types)))
                 if render is None:
                     return None
@@ -218,12 +225,6 @@ class DelimitedFormat:
             elif types == {str}:  # and nulls: the texts as they are, nullFormat for each null
                 texts = list(map({None: null}.get, column, column))
                 clash = texts.count(null) != column.count(None)
-            elif types == {int}:  # and nulls (a stream's timestamps): each distinct value once
-                distinct = set(column)
-                distinct.discard(None)
-                rendered = dict(zip(distinct, map(int.__repr__, distinct)))
-                texts = list(map(rendered.get, column, itertools.repeat(null)))
-                clash = null in rendered.values()
             elif types <= self._renderers.keys():
                 # each value's renderer by its type, all C calls but for a few types' renderers
                 texts = list(map(call, map(self._mixed_renderers.__getitem__, map(type, column)), column))
@@ -326,6 +327,11 @@ class DelimitedFormat:
         again to go on with the next line. Accepts ``\\n`` and ``\\r\\n`` line ends.
         """
         return _RecordReader(self, stream)
+
+
+def _repeats(column: Sequence[Any]) -> bool:
+    """Whether a sample of the column repeats its values (so rendering each distinct one pays)."""
+    return len(column) >= 64 and len(set(column[:64])) <= 32
 
 
 def _needs_quotes(text: str, delimiter: str) -> bool:
