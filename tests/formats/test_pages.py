@@ -19,7 +19,7 @@ from tablestore_channels.errors import DirtyRecord
 from tablestore_channels.formats.delimited import DelimitedFormat
 from tablestore_channels.formats.parquet import ParquetRecordWriter, WiderSchema, iter_parquet_records
 from tablestore_channels.formats.values import render_binaries, render_binary, render_float, render_floats
-from tablestore_channels.pages import ColumnarPage
+from tablestore_channels.pages import ColumnarPage, Repeated
 
 
 class Level(enum.IntEnum):
@@ -42,6 +42,9 @@ FORMATS = [
     DelimitedFormat("text", field_delimiter="||"), DelimitedFormat("csv", encoding="ISO-8859-1"),
     DelimitedFormat("csv", encoding="GBK", null_format="\\N"), DelimitedFormat("text", field_delimiter="\t"),
     DelimitedFormat("csv", field_delimiter="e"), DelimitedFormat("csv", encoding="iso2022_jp"),
+    # delimiters that numbers, booleans or base64 texts can hold
+    DelimitedFormat("csv", field_delimiter="-"), DelimitedFormat("csv", field_delimiter="A"),
+    DelimitedFormat("text", field_delimiter="5"),
 ]
 
 
@@ -193,3 +196,12 @@ def test_a_columnar_page_is_its_records() -> None:
     assert page[1] == ("b", 2) and list(page[1:]) == [("b", 2), ("c", 3)] and len(page[5:]) == 0
     assert page[::2] == [("a", 1), ("c", 3)]
     assert ColumnarPage([], 2).records() == [(), ()]
+
+
+def test_a_column_of_runs_is_rendered_once_per_run_and_reads_as_its_values() -> None:
+    keys = Repeated(["a,b", "null", 7, None], [2, 1, 0, 3])
+    assert len(keys) == 6 and list(keys) == ["a,b", "a,b", "null", None, None, None] == keys
+    assert keys[1:3] == ["a,b", "null"]
+    page = ColumnarPage([keys, [1.5, None, "x", True, b"\x00", 2]], 6)
+    fmt = DelimitedFormat("csv")
+    assert fmt.encode_records(page) == one_by_one(fmt, list(page)) is not None

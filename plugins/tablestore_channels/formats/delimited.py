@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,13 +37,18 @@ from tablestore_channels.formats.values import (
     render_float,
     render_floats,
 )
-from tablestore_channels.pages import ColumnarPage
+from tablestore_channels.pages import ColumnarPage, Repeated
 
 _KINDS = ("csv", "text")
 _BOOL_TEXTS = {value: render_bool(value) for value in (False, True)}  # a C-level lookup
 _NONE = type(None)
 # Codecs that encode each character on its own, so a batch of lines can be encoded as one text;
 # others (ISO-2022, UTF-7...) carry a state from one character to the next.
+# the characters of every text a type renders as (float: its repr and the specials; binary: base64)
+_DIGITS = "0123456789"
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + _DIGITS + "+/="
+_ALPHABETS = {int: "-" + _DIGITS, float: "-+.e" + _DIGITS + "NaInfity", bool: "truefals",
+              bytes: _BASE64, bytearray: _BASE64, memoryview: _BASE64}
 _STATELESS_CODECS = frozenset({"utf-8", "ascii", "iso8859-1", "gbk", "gb18030", "gb2312"})
 _READ_CHUNK = 1 << 20
 # A quoted field left open by a broken file would otherwise swallow the rest of it.
@@ -71,7 +77,8 @@ class DelimitedFormat:
     _mixed_renderers: dict[type, Callable[[Any], str]] = field(init=False, repr=False, compare=False)
     _column_renderers: dict[type, Callable[[Sequence[Any]], Sequence[str]]] = field(
         init=False, repr=False, compare=False)
-    _special: re.Pattern[str] = field(init=False, repr=False, compare=False)  # what a csv field quotes
+    _special: re.Pattern[str] = field(init=False, repr=False, compare=False)  # see __post_init__
+    _plain_types: frozenset[type] = field(init=False, repr=False, compare=False)
     _codec: str = field(init=False, repr=False, compare=False)
     _csv: bool = field(init=False, repr=False, compare=False)
 
@@ -82,7 +89,13 @@ class DelimitedFormat:
         object.__setattr__(self, "_codec", codecs.lookup(self.encoding).name)
         object.__setattr__(self, "_csv", self.kind == "csv")
         self._check_delimiter()
-        object.__setattr__(self, "_special", re.compile("[" + re.escape(self.field_delimiter + '"\r\n') + "]"))
+        # what a field cannot hold as it is: quoted in csv, dirty in text (a plain join)
+        object.__setattr__(self, "_special", re.compile("[" + re.escape(self.field_delimiter + "\r\n")
+                                                        + ('"' if self._csv else "") + "]"))
+        # the types whose every text is written of characters other than the delimiter (and never
+        # a quote or a line break): a column of them needs no scan
+        object.__setattr__(self, "_plain_types", frozenset(kind for kind, alphabet in _ALPHABETS.items()
+                                                           if self.field_delimiter not in alphabet))
         self._check_null_format()
         render_date = compile_java_date_pattern(self.date_format)
         object.__setattr__(self, "_renderers", {
@@ -189,10 +202,11 @@ class DelimitedFormat:
             columns = zip(*records)
         texts = []
         for column in columns:
-            rendered = self._column_texts(column)
+            runs = column if isinstance(column, Repeated) else None  # each run's value rendered once
+            rendered = self._column_texts(column if runs is None else runs.values)
             if rendered is None:
                 return None
-            texts.append(rendered)
+            texts.append(rendered if runs is None else runs.expand(rendered))
         lines = map(self.field_delimiter.join, zip(*texts))
         try:
             if self._codec in _STATELESS_CODECS:
@@ -236,6 +250,20 @@ class DelimitedFormat:
                 return None
         except DirtyRecord:
             return None
+        if not clash:
+            unsure = types - self._plain_types  # (texts of the others never hold the delimiter, a quote, CR or LF)
+            if not unsure:
+                return texts
+            if unsure == {str} and len(types) > 1:
+                # a column of several types (a stream's values): only its strings can need quotes
+                special = set(filter(self._special.search, set(itertools.compress(
+                    column, map(operator.is_, map(type, column), itertools.repeat(str))))))
+                if not special:
+                    return texts
+                if not self._csv:
+                    return None  # the text format cannot write some value: encode_record names it
+                quoting = {text: _quoted(text) for text in special}
+                return list(map(quoting.get, texts, texts))
         delimiter = self.field_delimiter
         # C-speed scans of the whole column, as encode_record scans a line: a value rendered as
         # nullFormat, a line break, the delimiter or a quote inside a value

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
 from tablestore_channels.ots_client.stream_changes import StreamRecordTuple
-from tablestore_channels.pages import ColumnarPage
+from tablestore_channels.pages import ColumnarPage, Repeated
 
 MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
@@ -101,8 +101,8 @@ class MultiVersionPage:
             return list(map(operator.add, itertools.chain.from_iterable(map(itertools.repeat, keys, counts)),
                             zip(*columns)))
         width = widths.pop() if widths else 0
-        key_columns = [list(itertools.chain.from_iterable(map(itertools.repeat, map(operator.itemgetter(index), keys),
-                                                              counts))) for index in range(width)]
+        key_columns: list[Sequence[Any]] = [Repeated(list(map(operator.itemgetter(index), keys)), counts)
+                                            for index in range(width)]
         return ColumnarPage(key_columns + columns, sum(counts))
 
 
