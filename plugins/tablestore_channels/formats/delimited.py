@@ -222,6 +222,7 @@ class DelimitedFormat:
         types = set(map(type, column))
         nulls = _NONE in types
         types.discard(_NONE)
+        texts: Sequence[str]
         try:
             if types == {int} and (nulls or _repeats(column)):
                 # each distinct value rendered once (a stream's timestamps and keys repeat)

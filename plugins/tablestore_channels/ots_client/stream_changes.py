@@ -332,8 +332,9 @@ class _Template:
             for name, timestamp, cell_value, op in change.cells:
                 cell(name)
                 values.append(0 if cell_value is None else value(_VALUE_TYPES[cell_value.__class__]))
-                if _OP_BYTES[op] is not None:
-                    parts.append(re.escape(bytes((pbuf.TAG_CELL_TYPE, _OP_BYTES[op]))))
+                op_byte = _OP_BYTES[op]
+                if op_byte is not None:
+                    parts.append(re.escape(bytes((pbuf.TAG_CELL_TYPE, op_byte))))
                 # a timestamp is never negative: its top byte below 0x80
                 stamps.append(0 if timestamp is None else number(b"\x07(.{7}[\x00-\x7f])", "q"))
                 parts.append(b"\x0a.")
@@ -378,7 +379,7 @@ def _decoder(fullmatch: Callable[[bytes], Any], numbers: list[tuple[int, str]], 
     lines.append(f"    return new(StreamRecordTuple, (action, key_names, {fields(keys)}, names, {fields(stamps)}, "
                  f"{fields(values)}, ops, new(SequenceInfoTuple, (n[{count - 3}], n[{count - 2}], n[{count - 1}])), ()))")
     # (tuple.__new__: the named tuples' own __new__ is a Python call per record)
-    namespace = {"fullmatch": fullmatch, "unpack": struct.Struct("<" + "".join(code for _, code in numbers)).unpack,
+    namespace: dict[str, Any] = {"fullmatch": fullmatch, "unpack": struct.Struct("<" + "".join(code for _, code in numbers)).unpack,
                  "join": b"".join, "new": tuple.__new__, "StreamRecordTuple": StreamRecordTuple,
                  "SequenceInfoTuple": SequenceInfoTuple, "action": action, "key_names": change.key_names,
                  "names": change.names, "ops": change.ops}
@@ -395,12 +396,13 @@ def _learn(action_type: int, change: StreamRecordTuple, marker: bool, data: byte
                         for name, timestamp, value, op in change.cells))
     except KeyError:  # an infinite key: no pattern
         return
-    template = _TEMPLATES.get(layout, False)
-    if template is False:
+    if layout in _TEMPLATES:
+        template = _TEMPLATES[layout]
+    else:
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.clear()
-        template = _Template(change.action, change, marker)
+        learned = _Template(change.action, change, marker)
         # a layout with parts a pattern does not stand for (another extension) has none
-        _TEMPLATES[layout] = template = template if template.decode(data) == change else None
+        _TEMPLATES[layout] = template = learned if learned.decode(data) == change else None
     if template is not None:
         _LAST[action_type] = template

@@ -210,13 +210,13 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
         """The records of one planned split: its ranges one after the other, in scan order."""
         return itertools.chain.from_iterable(self.read_pages(descriptor))
 
-    def read_pages(self, descriptor: dict) -> Iterator[list[tuple]]:
+    def read_pages(self, descriptor: dict) -> Iterator[Sequence[tuple]]:
         """The records of :meth:`read`, a GetRange page at a time."""
         table = TableInfo.from_json(descriptor["table"])
         for data in descriptor["ranges"]:
             yield from self.read_range(table, RangeSplit.from_json(data))
 
-    def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[list[tuple]]:
+    def read_range(self, table: TableInfo, split: RangeSplit) -> Iterator[Sequence[tuple]]:
         """The records of one range, a GetRange page at a time."""
         config = self.config
         names = [n for n, _ in table.primary_key]

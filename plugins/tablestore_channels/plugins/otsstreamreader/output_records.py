@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from tablestore_channels.ots_client.models import CellType, RecordAction, StreamRecord
-from tablestore_channels.ots_client.stream_changes import StreamRecordTuple
+from tablestore_channels.ots_client.stream_changes import SequenceInfoTuple, StreamRecordTuple
 from tablestore_channels.pages import ColumnarPage, Repeated
 
 MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
@@ -65,7 +65,7 @@ class MultiVersionPage:
 
     def add(self, records: Iterable[Record], shard_id: str) -> None:
         start = len(self._changes)
-        self._changes += [record if record.__class__ is StreamRecordTuple else _as_tuple(record)
+        self._changes += [record if isinstance(record, StreamRecordTuple) else _as_tuple(record)
                           for record in records]
         if self.export_sequence_info:
             for change in self._changes[start:]:
@@ -92,7 +92,8 @@ class MultiVersionPage:
             else:
                 pieces.append(change)
                 counts.append(len(change.names))
-        columns = [list(itertools.chain.from_iterable(map(operator.itemgetter(at), pieces))) for at in _CELLS]
+        columns: list[Sequence[Any]] = [list(itertools.chain.from_iterable(map(operator.itemgetter(at), pieces)))
+                                        for at in _CELLS]
         if self.export_sequence_info:
             columns.append(tails)
         keys = list(map(operator.itemgetter(_KEY), changes))
@@ -111,9 +112,10 @@ def _as_tuple(record: StreamRecord) -> StreamRecordTuple:
     cells = [(column.name, column.timestamp_ms, _plain(column.value), "U") if column.cell_type is CellType.PUT
              else (column.name, column.timestamp_ms, None, _OP[column.cell_type]) for column in record.columns]
     names, timestamps, values, ops = zip(*cells) if cells else ((), (), (), ())
+    seq = record.sequence_info
     return StreamRecordTuple(record.action, tuple(name for name, _ in record.primary_key),
                              tuple([_plain(value) for _, value in record.primary_key]), names, timestamps, values, ops,
-                             record.sequence_info, ())
+                             SequenceInfoTuple(seq.epoch, seq.timestamp_us, seq.row_index), ())
 
 
 class SingleVersionPage:
