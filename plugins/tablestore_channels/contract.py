@@ -182,7 +182,9 @@ class PagedSplitSink(SplitSink[SplitResultT_co], Protocol[SplitResultT_co]):
     def write_page(self, records: Sequence[Record]) -> tuple[int, int]:
         """Write the page's records from the first on, exactly as :meth:`write` would one by
         one, up to one that needs :meth:`write` (it may be dirty, or fall where an object is
-        rotated); (how many were written, the bytes they added). The channel writes the rest
+        rotated); (how many were written, the bytes they added). A page may be a
+        :class:`~tablestore_channels.pages.ColumnarPage`, whose columns a writer that encodes a
+        column at a time takes without building the records. The channel writes the rest
         with :meth:`write`."""
 
 
