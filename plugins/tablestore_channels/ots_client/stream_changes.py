@@ -1,11 +1,13 @@
-"""Stream records decoded in one lean pass into tuples, for a window's reader.
+"""Stream records decoded into tuples, for a window's reader: a walk of each layout's first
+record, a compiled pattern for the rest.
 
 :func:`codec.decode_stream_record` reads a record with the checking reader (:mod:`plainbuffer`)
-into frozen dataclasses; a window spends most of its CPU there (CRC-8 byte by byte in Python,
-and a few object constructions per cell). :func:`decode_change` reads the same bytes once with
-``struct.unpack_from`` into named tuples with the same fields (:class:`StreamRecordTuple`,
-:class:`StreamColumnTuple`, :class:`SequenceInfoTuple`), which the converters of
-:mod:`tablestore_channels.plugins.otsstreamreader.output_records` take as they take the dataclasses.
+into frozen dataclasses; a window would spend most of its CPU there (CRC-8 byte by byte in
+Python, and a few object constructions per cell). :func:`decode_changes` reads a batch into named
+tuples with the same fields (:class:`StreamRecordTuple`, :class:`SequenceInfoTuple`), which
+:mod:`tablestore_channels.plugins.otsstreamreader.output_records` takes as it takes the
+dataclasses: :func:`decode_change` walks a record with ``struct.unpack_from`` and learns its
+layout as a pattern (below), which then decodes the next records of that layout whole.
 
 Checks: the grammar (tags, lengths, value types, the end of the buffer) and the rules of
 :func:`codec._stream_column` (a put has a value and a timestamp, a one-version delete a
@@ -13,7 +15,6 @@ timestamp, op bytes known). CRC-8 is not recomputed: the SDK has checked the res
 (``x-ots-contentmd5``) before decoding. Origin columns (rare: a stream configured with
 ``columns_to_get``) go through the checking reader.
 """
-
 from __future__ import annotations
 
 import re
