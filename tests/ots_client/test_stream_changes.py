@@ -7,6 +7,7 @@ updates with a put, a one-version and an all-versions delete, and row deletes).
 
 from __future__ import annotations
 
+import math
 import struct
 from pathlib import Path
 
@@ -174,3 +175,10 @@ def test_a_record_with_another_extension_is_decoded_by_the_walk(learned):
     same(message)
     same(message)
     assert learned["patterns"] == 0 and not stream_changes._LAST  # its pattern fails its own record
+
+
+def test_a_layout_holding_a_nan_is_learned_too(learned):
+    decoded = decode_changes([record(1, [cell("d", v_double(math.nan), ts=n)]) for n in range(3)])
+    assert [math.isnan(change.values[0]) for change in decoded] == [True] * 3
+    assert [change.timestamps for change in decoded] == [(0,), (1,), (2,)]
+    assert learned["patterns"] == 1 + 2  # its pattern checked on the first, then the two others

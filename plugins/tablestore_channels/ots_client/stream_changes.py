@@ -403,7 +403,8 @@ def _learn(action_type: int, change: StreamRecordTuple, marker: bool, data: byte
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.clear()
         learned = _Template(change.action, change, marker)
-        # a layout with parts a pattern does not stand for (another extension) has none
-        _TEMPLATES[layout] = template = learned if learned.decode(data) == change else None
+        # a layout with parts a pattern does not stand for (another extension) has none (compared
+        # by repr: a NaN is not equal to itself)
+        _TEMPLATES[layout] = template = learned if repr(learned.decode(data)) == repr(change) else None
     if template is not None:
         _LAST[action_type] = template
