@@ -31,8 +31,8 @@ MULTI_VERSION_FIELDS = ("column", "timestamp", "value", "op_type")
 SEQUENCE_FIELD = "sequence_info"
 _OP = {CellType.PUT: "U", CellType.DELETE_ONE_VERSION: "DO", CellType.DELETE_ALL_VERSION: "DA"}
 
-# A page takes a window's records (as the dataclass or as the tuple of the same fields, which a
-# window's reader decodes) one by one and gives their output records as a page.
+# An output page takes a window's records (as the dataclass or as the tuple of the same fields,
+# which a window's reader decodes), a batch at a time, and gives their output records as a page.
 Record = StreamRecord | StreamRecordTuple
 
 
