@@ -4,15 +4,19 @@ converted and written.
 Each call runs on a daemon thread of its own, never waited for on the way out: a split failed by
 its task's ``execution_timeout`` (or any error) ends at once, its pending fetch abandoned, where a
 ``ThreadPoolExecutor`` would wait for it on leaving its block and again at interpreter exit, so a
-hung server call would hold the failed task for as long as its retries last.
+hung server call would hold the failed task for as long as its retries last. An abandoned fetch
+that retries stops at its next pause (:func:`abandonable`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
+
+from tablestore_channels.retrying import Retry
 
 T = TypeVar("T")
 
@@ -30,3 +34,22 @@ def in_background(name: str, fn: Callable[..., T], *args: Any) -> Future[T]:
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return future
+
+
+class Abandoned(Exception):
+    """A background call's retries ended because its caller has given up on its result."""
+
+
+def abandonable(retry: Retry, abandoned: threading.Event) -> Retry:
+    """``retry`` whose retries end (:class:`Abandoned`) at the first pause after ``abandoned`` is
+    set: a reader sets it on leaving, so a fetch it will never read stops retrying."""
+    sleep = retry.sleep
+
+    def pause(seconds: float) -> None:
+        if abandoned.is_set():
+            raise Abandoned("the reader has given up on this fetch")
+        sleep(seconds)
+        if abandoned.is_set():
+            raise Abandoned("the reader has given up on this fetch")
+
+    return dataclasses.replace(retry, sleep=pause)

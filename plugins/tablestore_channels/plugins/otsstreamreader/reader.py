@@ -25,8 +25,10 @@ retention when positioning by time) unless ``allowDataLoss``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
@@ -42,7 +44,7 @@ from tablestore_channels.plugins.export_source import window_source
 from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.plugins.otsstreamreader.config import MULTI_VERSION, OTSStreamReaderConfig
-from tablestore_channels.plugins.prefetch import in_background
+from tablestore_channels.plugins.prefetch import abandonable, in_background
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -186,43 +188,48 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000
         start_us, end_us = self.start_ms * 1000, self.end_ms * 1000
         iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, self.start_ms), 0)
-        pending = in_background("getstreamrecord", self._fetch, shard_id, iterator)
-        while True:
-            try:
-                batch = pending.result()
-            except OTSServiceError as error:
-                if error.code != TRIMMED:
-                    raise
-                self._trimmed(shard_id)
-                iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
-                pending = in_background("getstreamrecord", self._fetch, shard_id, iterator)
-                continue
-            records = batch.changes
-            first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
-            skip -= first
-            times = [record.sequence_info.timestamp_us for record in records]
-            stop = next((i for i in range(first, len(records)) if times[i] >= end_us), None)
-            following = batch.next_shard_iterator
-            caught_up = not records and not batch.may_more_record
-            if stop is None and following is not None and not caught_up:
-                pending = in_background("getstreamrecord", self._fetch, shard_id, following)
-            end = len(records) if stop is None else stop
-            output.add([record for record, time in zip(records[first:end], times[first:end]) if time >= start_us],
-                       shard_id)
-            page = output.take()
-            if page:
-                yield page
-            if stop is not None:
-                return ShardPosition(iterator, stop)
-            if following is None:
-                return FINISHED
-            if caught_up:
-                return ShardPosition(iterator, skip)  # caught up with the present: resume right here
-            iterator = following
+        abandoned = threading.Event()  # set on leaving: a fetch still pending is never read
+        fetch = functools.partial(self._fetch, abandonable(self.retry, abandoned))
+        pending = in_background("getstreamrecord", fetch, shard_id, iterator)
+        try:
+            while True:
+                try:
+                    batch = pending.result()
+                except OTSServiceError as error:
+                    if error.code != TRIMMED:
+                        raise
+                    self._trimmed(shard_id)
+                    iterator, skip = self._iterator_at(shard_id, self.start_ms), 0
+                    pending = in_background("getstreamrecord", fetch, shard_id, iterator)
+                    continue
+                records = batch.changes
+                first = min(skip, len(records))  # a batch may come shorter than the one a position was taken in
+                skip -= first
+                times = [record.sequence_info.timestamp_us for record in records]
+                stop = next((i for i in range(first, len(records)) if times[i] >= end_us), None)
+                following = batch.next_shard_iterator
+                caught_up = not records and not batch.may_more_record
+                if stop is None and following is not None and not caught_up:
+                    pending = in_background("getstreamrecord", fetch, shard_id, following)
+                end = len(records) if stop is None else stop
+                output.add([record for record, time in zip(records[first:end], times[first:end]) if time >= start_us],
+                           shard_id)
+                page = output.take()
+                if page:
+                    yield page
+                if stop is not None:
+                    return ShardPosition(iterator, stop)
+                if following is None:
+                    return FINISHED
+                if caught_up:
+                    return ShardPosition(iterator, skip)  # caught up with the present: resume right here
+                iterator = following
+        finally:
+            abandoned.set()
 
-    def _fetch(self, shard_id: str, iterator: str | None) -> StreamRecordBatch:
+    def _fetch(self, retry: Retry, shard_id: str, iterator: str | None) -> StreamRecordBatch:
         # (a saved position's iterator is None only for a finished shard, which is never read)
-        return self.retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record, iterator, RECORD_LIMIT)
+        return retry.call(f"GetStreamRecord({shard_id})", self.client.get_stream_record, iterator, RECORD_LIMIT)
 
     def _iterator_at(self, shard_id: str, time_ms: int) -> str:
         log.info("Shard %s: no checkpoint, positioned by time at %s", shard_id, iso(time_ms))
