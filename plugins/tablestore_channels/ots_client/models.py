@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tablestore import CapacityUnit, DescribeTableResponse, OTSClientError, UpdateTableResponse
+
+from tablestore_channels.pages import LazySequence
 
 PrimaryKey = list[tuple[str, Any]]
 
@@ -181,44 +183,28 @@ class StreamRecord:
     origin_columns: list[StreamColumn] = field(default_factory=list)
 
 
-class RowPage(Sequence[Any]):
+class RowPage(LazySequence[Any]):
     """The rows of a GetRange answer, decoded when first used: as the SDK's ``Row`` objects
     (``row_page[i]``, iteration, ``len``; the SDK's own decoding), or as runs of columns
     (:meth:`runs`, :mod:`row_pages`), which is what an export reads."""
 
     def __init__(self, encoded: bytes, sdk_rows: Callable[[], list[Any]],
                  runs: Callable[[bytes], list[Any]]) -> None:
+        super().__init__()
         self.encoded = encoded
         self._sdk_rows = sdk_rows
         self._runs = runs
-        self._rows: list[Any] | None = None
+
+    def _build(self) -> list[Any]:
+        return self._sdk_rows()
 
     @property
     def rows(self) -> list[Any]:
-        if self._rows is None:
-            self._rows = self._sdk_rows()
-        return self._rows
+        return self._items()
 
     def runs(self) -> list[Any]:
         """The rows as :class:`row_pages.RowRun` objects: consecutive rows of one layout."""
         return self._runs(self.encoded)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.rows[index]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.rows)
-
-    def __eq__(self, other: object) -> bool:
-        return self.rows == (other.rows if isinstance(other, RowPage) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"RowPage({self.rows!r})"
 
 
 @dataclass(frozen=True)
