@@ -42,13 +42,13 @@ from tablestore_channels.pages import ColumnarPage, Repeated
 _KINDS = ("csv", "text")
 _BOOL_TEXTS = {value: render_bool(value) for value in (False, True)}  # a C-level lookup
 _NONE = type(None)
-# Codecs that encode each character on its own, so a batch of lines can be encoded as one text;
-# others (ISO-2022, UTF-7...) carry a state from one character to the next.
 # the characters of every text a type renders as (float: its repr and the specials; binary: base64)
 _DIGITS = "0123456789"
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + _DIGITS + "+/="
 _ALPHABETS = {int: "-" + _DIGITS, float: "-+.e" + _DIGITS + "NaInfity", bool: "truefals",
               bytes: _BASE64, bytearray: _BASE64, memoryview: _BASE64}
+# Codecs that encode each character on its own, so a batch of lines can be encoded as one text;
+# others (ISO-2022, UTF-7...) carry a state from one character to the next.
 _STATELESS_CODECS = frozenset({"utf-8", "ascii", "iso8859-1", "gbk", "gb18030", "gb2312"})
 _READ_CHUNK = 1 << 20
 # A quoted field left open by a broken file would otherwise swallow the rest of it.
@@ -251,34 +251,32 @@ class DelimitedFormat:
                 return None
         except DirtyRecord:
             return None
-        if not clash:
-            unsure = types - self._plain_types  # (texts of the others never hold the delimiter, a quote, CR or LF)
-            if not unsure:
+        if clash:  # a value renders as nullFormat: quoted in csv, dirty in text
+            if not self._csv:
+                return None
+            special = self._special.search
+            return [_quoted(text) if value is not None and (text == null or special(text)) else text
+                    for value, text in zip(column, texts)]
+        unsure = types - self._plain_types  # (texts of the others never hold the delimiter, a quote, CR or LF)
+        if not unsure:
+            return texts
+        if unsure == {str} and len(types) > 1:
+            # a column of several types (a stream's values): only its strings can need quotes
+            candidates = set(itertools.compress(column, map(operator.is_, map(type, column), itertools.repeat(str))))
+        else:
+            # C-speed scans of the whole column, as encode_record scans a line: a line break, the
+            # delimiter or a quote inside a value
+            blob = "\0".join(texts)
+            if not ("\n" in blob or "\r" in blob or self.field_delimiter in blob or (self._csv and '"' in blob)):
                 return texts
-            if unsure == {str} and len(types) > 1:
-                # a column of several types (a stream's values): only its strings can need quotes
-                special = set(filter(self._special.search, set(itertools.compress(
-                    column, map(operator.is_, map(type, column), itertools.repeat(str))))))
-                if not special:
-                    return texts
-                if not self._csv:
-                    return None  # the text format cannot write some value: encode_record names it
-                quoting = {text: _quoted(text) for text in special}
-                return list(map(quoting.get, texts, texts))
-        delimiter = self.field_delimiter
-        # C-speed scans of the whole column, as encode_record scans a line: a value rendered as
-        # nullFormat, a line break, the delimiter or a quote inside a value
-        blob = "\0".join(texts)
-        if not (clash or "\n" in blob or "\r" in blob or delimiter in blob or (self._csv and '"' in blob)):
+            candidates = set(texts)
+        # the few distinct texts that need quotes (nullFormat holds none of those characters)
+        needing = set(filter(self._special.search, candidates))
+        if not needing:
             return texts
         if not self._csv:
             return None  # the text format cannot write some value: encode_record names it
-        if clash:
-            return [_quoted(text) if value is not None and (text == null or _needs_quotes(text, delimiter))
-                    else text for value, text in zip(column, texts)]
-        # nullFormat needs no quotes (it holds none of those characters) and no value reads as it;
-        # the few distinct texts that need them are found by a C-speed filter
-        quoting = {text: _quoted(text) for text in filter(self._special.search, set(texts))}
+        quoting = {text: _quoted(text) for text in needing}
         return list(map(quoting.get, texts, texts))
 
     def encode_header(self, names: Sequence[str]) -> bytes:
@@ -309,9 +307,9 @@ class DelimitedFormat:
         raise AssertionError("a value failed to render but renders now")  # pragma: no cover
 
     def _quote(self, values: Sequence[Any], fields: list[str]) -> str:
-        delimiter, null = self.field_delimiter, self.null_format
+        delimiter, null, special = self.field_delimiter, self.null_format, self._special.search
         for index, (value, text) in enumerate(zip(values, fields)):
-            if value is not None and (text == null or _needs_quotes(text, delimiter)):
+            if value is not None and (text == null or special(text)):
                 fields[index] = _quoted(text)
         return delimiter.join(fields)
 
@@ -361,10 +359,6 @@ class DelimitedFormat:
 def _repeats(column: Sequence[Any]) -> bool:
     """Whether a sample of the column repeats its values (so rendering each distinct one pays)."""
     return len(column) >= 64 and len(set(column[:64])) <= 32
-
-
-def _needs_quotes(text: str, delimiter: str) -> bool:
-    return delimiter in text or '"' in text or "\r" in text or "\n" in text
 
 
 def _quoted(text: str) -> str:
