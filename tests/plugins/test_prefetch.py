@@ -10,21 +10,21 @@ import pytest
 from tablestore_channels.ots_client import keys
 from tablestore_channels.plugins.otsreader.config import OTSReaderConfig
 from tablestore_channels.plugins.otsreader.reader import OTSRangeReader, RangeSplit, TableInfo
-from tablestore_channels.plugins.prefetch import Abandoned, abandonable
+from tablestore_channels.plugins.prefetch import Abandoned, abandoned_on_leaving
 from tablestore_channels.retrying import Retry
 
 
 def test_retries_end_at_the_first_pause_after_the_caller_gave_up():
     pauses: list[float] = []
-    abandoned = threading.Event()
-    retry = abandonable(Retry(lambda error: True, max_retries=100, sleep=pauses.append), abandoned)
+    fetching = abandoned_on_leaving(Retry(lambda error: True, max_retries=100, sleep=pauses.append))
+    retry = fetching.__enter__()
     attempts = 0
 
     def failing() -> None:
         nonlocal attempts
         attempts += 1
         if attempts == 3:
-            abandoned.set()
+            fetching.__exit__(None, None, None)  # the reader leaves
         raise ConnectionError("down")
 
     with pytest.raises(Abandoned):

@@ -5,14 +5,15 @@ Each call runs on a daemon thread of its own, never waited for on the way out: a
 its task's ``execution_timeout`` (or any error) ends at once, its pending fetch abandoned, where a
 ``ThreadPoolExecutor`` would wait for it on leaving its block and again at interpreter exit, so a
 hung server call would hold the failed task for as long as its retries last. An abandoned fetch
-that retries stops at its next pause (:func:`abandonable`).
+that retries stops at its next pause (:func:`abandoned_on_leaving`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -40,16 +41,21 @@ class Abandoned(Exception):
     """A background call's retries ended because its caller has given up on its result."""
 
 
-def abandonable(retry: Retry, abandoned: threading.Event) -> Retry:
-    """``retry`` whose retries end (:class:`Abandoned`) at the first pause after ``abandoned`` is
-    set: a reader sets it on leaving, so a fetch it will never read stops retrying."""
+@contextlib.contextmanager
+def abandoned_on_leaving(retry: Retry) -> Iterator[Retry]:
+    """``retry`` for a reader's background fetches, whose retries end (:class:`Abandoned`) at the
+    first pause after the reader has left this block: a fetch it will never read stops retrying."""
+    left = threading.Event()
     sleep = retry.sleep
 
     def pause(seconds: float) -> None:
-        if abandoned.is_set():
+        if left.is_set():
             raise Abandoned("the reader has given up on this fetch")
         sleep(seconds)
-        if abandoned.is_set():
+        if left.is_set():
             raise Abandoned("the reader has given up on this fetch")
 
-    return dataclasses.replace(retry, sleep=pause)
+    try:
+        yield dataclasses.replace(retry, sleep=pause)
+    finally:
+        left.set()

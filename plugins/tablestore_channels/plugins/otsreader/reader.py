@@ -15,7 +15,6 @@ import itertools
 import logging
 import math
 import operator
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from tablestore_channels.ots_client.models import RowPage
 from tablestore_channels.pages import ColumnarPage
 from tablestore_channels.plugins.export_source import table_source
 from tablestore_channels.plugins.otsreader.config import MULTI_VERSION, Column, OTSReaderConfig
-from tablestore_channels.plugins.prefetch import abandonable, in_background
+from tablestore_channels.plugins.prefetch import abandoned_on_leaving, in_background
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -234,22 +233,18 @@ class OTSRangeReader(TypedReader, DescribedReader, PagedReader):
         start, end = keys.with_names(names, split.start), keys.with_names(names, split.end)
         convert = _multi_version_records if multi else RowRecords(columns, table.declared_types())
 
-        abandoned = threading.Event()
-        retry = abandonable(self.retry, abandoned)
-
-        def fetch(page_start):
-            return retry.call(f"GetRange({config.table}, range {split.index})", self.client.get_range,
-                              config.table, direction, page_start, end, **kwargs)
-
         # The next page is fetched while this one is converted and written.
-        page: Future | None = in_background("getrange", fetch, start)
-        try:
+        with abandoned_on_leaving(self.retry) as retry:
+
+            def fetch(page_start):
+                return retry.call(f"GetRange({config.table}, range {split.index})", self.client.get_range,
+                                  config.table, direction, page_start, end, **kwargs)
+
+            page: Future | None = in_background("getrange", fetch, start)
             while page is not None:
                 _, next_start, rows, _ = page.result()
                 page = in_background("getrange", fetch, next_start) if next_start else None
                 yield convert(rows)
-        finally:
-            abandoned.set()  # (a fetch still pending is never read)
 
 
 def _even_cut(points: list[list], parts: int) -> list[list]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
@@ -44,7 +43,7 @@ from tablestore_channels.plugins.export_source import window_source
 from tablestore_channels.plugins.otsstreamreader import output_records, shard_lineage
 from tablestore_channels.plugins.otsstreamreader.checkpoints import FINISHED, CheckpointStore, ShardPosition
 from tablestore_channels.plugins.otsstreamreader.config import MULTI_VERSION, OTSStreamReaderConfig
-from tablestore_channels.plugins.prefetch import abandonable, in_background
+from tablestore_channels.plugins.prefetch import abandoned_on_leaving, in_background
 from tablestore_channels.retrying import Retry, ots_retriable
 
 log = logging.getLogger(__name__)
@@ -188,10 +187,9 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
         # the window edges in the records' µs: t // 1000 >= edge exactly when t >= edge * 1000
         start_us, end_us = self.start_ms * 1000, self.end_ms * 1000
         iterator, skip = (saved.iterator, saved.skip) if saved else (self._iterator_at(shard_id, self.start_ms), 0)
-        abandoned = threading.Event()  # set on leaving: a fetch still pending is never read
-        fetch = functools.partial(self._fetch, abandonable(self.retry, abandoned))
-        pending = in_background("getstreamrecord", fetch, shard_id, iterator)
-        try:
+        with abandoned_on_leaving(self.retry) as retry:
+            fetch = functools.partial(self._fetch, retry)
+            pending = in_background("getstreamrecord", fetch, shard_id, iterator)
             while True:
                 try:
                     batch = pending.result()
@@ -224,8 +222,6 @@ class OTSStreamReader(CheckpointingReader, DescribedReader, PagedReader):
                 if caught_up:
                     return ShardPosition(iterator, skip)  # caught up with the present: resume right here
                 iterator = following
-        finally:
-            abandoned.set()
 
     def _fetch(self, retry: Retry, shard_id: str, iterator: str | None) -> StreamRecordBatch:
         # (a saved position's iterator is None only for a finished shard, which is never read)
